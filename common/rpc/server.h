@@ -1,0 +1,37 @@
+#pragma once
+// gRPC server bootstrap shared by every service: listen address, the standard health service
+// (grpc.health.v1, used by Kubernetes probes and deploy/cloud), and a graceful shutdown on
+// SIGTERM or SIGINT that lets in-flight calls finish within a deadline.
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+#include "common/log/log.h"
+
+namespace stratus::rpc {
+
+class Server {
+ public:
+  Server(std::string listen_address, log::Logger logger);
+  void add_service(grpc::Service* service) { services_.push_back(service); }
+
+  // Starts serving and blocks until SIGTERM/SIGINT; then marks itself NOT_SERVING, runs
+  // `before_shutdown` (stop background work), and shuts down within `grace`.
+  void run_until_signal(const std::function<void()>& before_shutdown = nullptr,
+                        std::chrono::seconds grace = std::chrono::seconds(10));
+
+  // Must be called before any thread is started, so that every thread inherits the mask and
+  // the signals reach only the waiting thread.
+  static void block_termination_signals();
+
+ private:
+  std::string listen_address_;
+  log::Logger logger_;
+  std::vector<grpc::Service*> services_;
+};
+
+}  // namespace stratus::rpc
