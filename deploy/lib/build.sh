@@ -1,0 +1,14 @@
+# shellcheck shell=bash
+# Configure and build with CMake + Ninja (+ ccache when installed, which the build picks up).
+
+# stratus_build [BUILD_DIR]: configure once, then build. STRATUS_JOBS sets the parallelism (2),
+# STRATUS_CMAKE_ARGS adds cmake options (e.g. -DSTRATUS_SKIP=...).
+stratus_build() {
+  local dir=${1:-$STRATUS_BUILD}
+  mkdir -p "$CCACHE_DIR" 2>/dev/null || export CCACHE_DIR=$STRATUS_ROOT/.cache/ccache
+  if [[ ! -f $dir/build.ninja || -n ${STRATUS_CMAKE_ARGS:-} ]]; then
+    # shellcheck disable=SC2086  # STRATUS_CMAKE_ARGS is a list of words on purpose
+    cmake -S "$STRATUS_ROOT" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo ${STRATUS_CMAKE_ARGS:-}
+  fi
+  ninja -C "$dir" -j "${STRATUS_JOBS:-2}"
+}

@@ -1,0 +1,45 @@
+# shellcheck shell=bash
+# The Debian 12 packages Stratus needs, and one function that installs the missing ones.
+
+STRATUS_PACKAGES_BUILD=(
+  build-essential cmake ninja-build ccache pkg-config
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  librabbitmq-dev libpqxx-dev libsodium-dev libssl-dev nlohmann-json3-dev catch2 libvirt-dev
+)
+STRATUS_PACKAGES_SERVERS=(
+  postgresql rabbitmq-server openvswitch-switch
+  libvirt-daemon-system libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils
+)
+STRATUS_PACKAGES_TOOLS=(iproute2 ethtool openssh-client genisoimage)
+
+# stratus_packages: every package name, one per line, including tools/guest-image/packages.txt
+# (one name per line, '#' comments allowed) when that file exists.
+stratus_packages() {
+  printf '%s\n' "${STRATUS_PACKAGES_BUILD[@]}" "${STRATUS_PACKAGES_SERVERS[@]}" "${STRATUS_PACKAGES_TOOLS[@]}"
+  local extra=$STRATUS_ROOT/tools/guest-image/packages.txt
+  if [[ -r $extra ]]; then
+    sed -e 's/#.*//' "$extra" | tr -s ' \t' '\n' | sed '/^$/d'
+  fi
+}
+
+# missing_packages: the names dpkg does not report as installed.
+missing_packages() {
+  local pkg
+  while read -r pkg; do
+    [[ $(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null) == installed ]] || echo "$pkg"
+  done < <(stratus_packages | sort -u)
+}
+
+# ensure_packages: install what is missing (apt-get update once, only when needed).
+ensure_packages() {
+  local missing
+  mapfile -t missing < <(missing_packages)
+  if ((${#missing[@]} == 0)); then
+    log "packages: all $(stratus_packages | sort -u | wc -l) installed"
+    return 0
+  fi
+  log "packages: installing ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+    -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "${missing[@]}" >/dev/null
+}
