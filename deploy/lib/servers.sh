@@ -22,7 +22,8 @@ server_up() {
     return 0
   fi
   t0=$(now)
-  "server_${name}_start"
+  # 9>&-: daemons must not inherit deploy/cloud's lock (fd 9).
+  "server_${name}_start" 9>&-
   mkdir -p "$markers"
   : >"$markers/started-$name"
   log "$name: started in $(elapsed "$t0") s"
