@@ -1,0 +1,475 @@
+#include "services/identity/domain/identity.h"
+
+#include <sodium.h>
+
+#include "common/auth/password.h"
+#include "common/error/error.h"
+#include "common/outbox/outbox.h"
+#include "common/validate/validate.h"
+#include "identity/v1/identity.pb.h"
+
+namespace stratus::identity {
+namespace {
+
+using auth::Access;
+using auth::Caller;
+
+std::string sha256(const std::string& data) {
+  std::string digest(crypto_hash_sha256_BYTES, '\0');
+  crypto_hash_sha256(reinterpret_cast<unsigned char*>(digest.data()),
+                     reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  return digest;
+}
+
+void check_role_name(const std::string& role) {
+  if (!auth::is_known_role(role)) throw invalid_argument("role must be admin, member or reader, got '" + role + "'");
+}
+
+bool is_self(const Caller& caller, const UserRow& user) { return caller.user_id() == user.id; }
+
+// The same answer for an unknown user and a wrong password, so names cannot be probed.
+Error bad_credentials() { return unauthenticated("invalid user name or password"); }
+
+}  // namespace
+
+Identity::Identity(db::Pool& pool, KeyRing& keys, auth::RevocationList& revocations, Settings settings,
+                   log::Logger logger)
+    : pool_(pool), keys_(keys), revocations_(revocations), settings_(std::move(settings)), logger_(std::move(logger)) {}
+
+// ---------------------------------------------------------------- start-up and upkeep
+
+void Identity::bootstrap(const std::string& admin_user, const std::string& admin_password,
+                         const std::string& admin_project) {
+  pool_.transact([&](pqxx::work& tx) {
+    tx.exec("SELECT pg_advisory_xact_lock(hashtext('stratus.identity.bootstrap'))");
+    auto project = store::find_project(tx, admin_project);
+    if (!project) {
+      validate::name("admin project name", admin_project);
+      project = ProjectRow{auth::random_uuid(), admin_project, "Cloud administration", true, 0};
+      store::insert_project(tx, *project);
+      logger_.info("bootstrapped admin project", {{"project_id", project->id}, {"project", admin_project}});
+    }
+    auto user = store::find_user(tx, admin_user);
+    if (!user) {
+      validate::name("admin user name", admin_user);
+      if (admin_password.empty())
+        throw invalid_argument("identity.bootstrap_admin_password must be set to create the first admin");
+      auth::check_password_strength(admin_password, admin_user);
+      user = UserRow{};
+      user->id = auth::random_uuid();
+      user->name = admin_user;
+      user->password_hash = auth::hash_password(admin_password);
+      store::insert_user(tx, *user);
+      logger_.info("bootstrapped admin user", {{"user_id", user->id}, {"user", admin_user}});
+    }
+    store::add_role(tx, user->id, project->id, auth::kRoleAdmin);
+  });
+}
+
+void Identity::refresh_signing_keys() {
+  auto rows = pool_.transact([&](pqxx::work& tx) {
+    tx.exec("SELECT pg_advisory_xact_lock(hashtext('stratus.identity.keys'))");
+    auto keys = store::signing_keys(tx);
+    int64_t now = auth::unix_now();
+    const SigningKeyRow* active = nullptr;
+    for (const auto& k : keys)
+      if (k.retired_at == 0) active = &k;
+    if (!active || rotation_due(active->created_at, now, settings_.key_rotation_s)) {
+      auto fresh = auth::generate_signing_key();
+      store::activate_signing_key(tx, {fresh.key_id, fresh.public_key, fresh.secret_key, now, 0});
+      logger_.info(active ? "rotated the token signing key" : "created the token signing key",
+                   {{"key_id", fresh.key_id}});
+    }
+    store::prune_signing_keys(tx, retired_key_prune_before(now, settings_.token_ttl_s));
+    return store::signing_keys(tx);
+  });
+  keys_.load(rows);
+}
+
+void Identity::reload_revocations() {
+  int64_t now = auth::unix_now();
+  auto rows = pool_.transact([&](pqxx::work& tx) {
+    store::prune_revocations(tx, now);
+    return store::active_revocations(tx, now);
+  });
+  auth::RevocationList::Snapshot snapshot;
+  for (const auto& r : rows) {
+    if (!r.token_id.empty()) {
+      snapshot.tokens[r.token_id] = r.expires_at;
+    } else {
+      auto& entry = snapshot.users[r.user_id];
+      entry.first = std::max(entry.first, r.issued_before_ms);
+      entry.second = std::max(entry.second, r.expires_at);
+    }
+  }
+  revocations_.replace(std::move(snapshot));
+}
+
+void Identity::revoke(pqxx::work& tx, const RevocationRow& r) {
+  store::insert_revocation(tx, r);
+  cloud::identity::v1::Revocation event;
+  if (!r.token_id.empty()) event.set_token_id(r.token_id);
+  else event.set_user_id(r.user_id);
+  event.mutable_issued_before()->set_seconds(r.issued_before_ms / 1000);
+  event.mutable_issued_before()->set_nanos(static_cast<int32_t>(r.issued_before_ms % 1000) * 1000000);
+  event.mutable_expires_at()->set_seconds(r.expires_at);
+  outbox::enqueue(tx, settings_.events_exchange, "identity.token.revoked", event);
+  // Applied here at once; if the transaction then fails, the next reload forgets it.
+  if (!r.token_id.empty()) revocations_.revoke_token(r.token_id, r.expires_at);
+  else revocations_.revoke_user(r.user_id, r.issued_before_ms, r.expires_at);
+}
+
+// ---------------------------------------------------------------- tokens
+
+IssuedToken Identity::issue(const UserRow& user, const ProjectRow& project, const std::vector<std::string>& roles) {
+  auth::TokenClaims claims;
+  claims.token_id = auth::random_uuid();
+  claims.user_id = user.id;
+  claims.user_name = user.name;
+  claims.project_id = project.id;
+  claims.project_name = project.name;
+  claims.roles = roles;
+  claims.issued_at_ms = auth::unix_now_ms();
+  claims.expires_at = claims.issued_at_ms / 1000 + settings_.token_ttl_s;
+  return {auth::sign_token(claims, keys_.active()), claims};
+}
+
+IssuedToken Identity::issue_for_project(const UserRow& user, const std::string& project_id) {
+  auto [project, roles] = pool_.transact([&](pqxx::work& tx) {
+    auto p = store::find_project(tx, project_id);
+    if (!p) throw unauthenticated("the project no longer exists");
+    return std::make_pair(*p, store::roles_of(tx, user.id, p->id));
+  });
+  if (!project.enabled) throw unauthenticated("project " + project.name + " is disabled");
+  if (roles.empty()) throw permission_denied("user " + user.name + " has no role on project " + project.name);
+  return issue(user, project, roles);
+}
+
+IssuedToken Identity::authenticate_password(const std::string& user_name, const std::string& password,
+                                            const std::string& project) {
+  if (user_name.empty() || password.empty()) throw unauthenticated("user name and password are required");
+  struct Lookup {
+    std::optional<UserRow> user;
+    std::vector<std::string> project_ids;
+    std::string requested_project_id;
+  };
+  // Read what we need, then verify the hash outside any transaction: it is the slow part.
+  auto found = pool_.transact([&](pqxx::work& tx) {
+    Lookup l;
+    l.user = store::find_user(tx, user_name);
+    if (!l.user) return l;
+    for (const auto& p : store::projects_of_user(tx, l.user->id)) l.project_ids.push_back(p.id);
+    if (!project.empty()) {
+      auto p = store::find_project(tx, project);
+      l.requested_project_id = p ? p->id : "-";
+    }
+    return l;
+  });
+  if (!found.user) {
+    auth::burn_password_verification(password);
+    throw bad_credentials();
+  }
+  const UserRow& user = *found.user;
+  int64_t now = auth::unix_now();
+  if (settings_.throttle.is_locked(user.locked_until, now))
+    throw unauthenticated("too many failed logins for " + user.name + "; try again in " +
+                          std::to_string(user.locked_until - now) + " s");
+  if (!auth::verify_password(user.password_hash, password)) {
+    auto after = settings_.throttle.after_failure(user.failed_logins, now);
+    pool_.transact([&](pqxx::work& tx) { store::record_login_failure(tx, user.id, after.failed_logins, after.locked_until); });
+    logger_.warn("failed login", {{"user_id", user.id}, {"locked", after.locked_until != 0 ? "yes" : "no"}});
+    throw bad_credentials();
+  }
+  if (!user.enabled) throw unauthenticated("user " + user.name + " is disabled");
+  if (user.failed_logins != 0)
+    pool_.transact([&](pqxx::work& tx) { store::record_login_success(tx, user.id); });
+
+  auto choice = choose_login_project(found.requested_project_id, found.project_ids);
+  if (!choice.project_id) throw permission_denied(choice.problem);
+  return issue_for_project(user, *choice.project_id);
+}
+
+IssuedToken Identity::authenticate_access_key(const std::string& key_id, const std::string& secret,
+                                              const std::string& project) {
+  if (!looks_like_access_key_id(key_id)) throw unauthenticated("invalid access key");
+  auto [key, user] = pool_.transact([&](pqxx::work& tx) {
+    auto k = store::find_access_key(tx, key_id);
+    std::optional<UserRow> u;
+    if (k) u = store::find_user(tx, k->user_id);
+    return std::make_pair(k, u);
+  });
+  std::string digest = sha256(secret);
+  if (!key || !user || key->secret_sha256.size() != digest.size() ||
+      sodium_memcmp(key->secret_sha256.data(), digest.data(), digest.size()) != 0)
+    throw unauthenticated("invalid access key");
+  if (!user->enabled) throw unauthenticated("user " + user->name + " is disabled");
+  if (!project.empty() && project != key->project_id)
+    throw permission_denied("an access key is bound to the project it was created in");
+  return issue_for_project(*user, key->project_id);
+}
+
+IssuedToken Identity::authenticate_token(const auth::TokenClaims& current, const std::string& project) {
+  auto user = pool_.transact([&](pqxx::work& tx) { return store::find_user(tx, current.user_id); });
+  if (!user || !user->enabled) throw unauthenticated("the token's user no longer exists or is disabled");
+  std::string project_id = current.project_id;
+  if (!project.empty()) {
+    auto p = pool_.transact([&](pqxx::work& tx) { return store::find_project(tx, project); });
+    if (!p) throw permission_denied("user " + user->name + " has no role on project " + project);
+    project_id = p->id;
+  }
+  return issue_for_project(*user, project_id);
+}
+
+void Identity::revoke_token(const Caller& caller, const auth::TokenClaims& target) {
+  if (target.user_id != caller.user_id() && !caller.is_admin())
+    throw permission_denied("only the token's owner or an admin may revoke it");
+  pool_.transact([&](pqxx::work& tx) { revoke(tx, RevocationRow{target.token_id, "", 0, target.expires_at}); });
+  logger_.info("token revoked", {{"token_id", target.token_id}, {"user_id", target.user_id}});
+}
+
+SigningKeyRow Identity::rotate_signing_key(const Caller& caller) {
+  auth::require_admin(caller, "rotating the signing key");
+  auto fresh = auth::generate_signing_key();
+  auto rows = pool_.transact([&](pqxx::work& tx) {
+    tx.exec("SELECT pg_advisory_xact_lock(hashtext('stratus.identity.keys'))");
+    store::activate_signing_key(tx, {fresh.key_id, fresh.public_key, fresh.secret_key, auth::unix_now(), 0});
+    return store::signing_keys(tx);
+  });
+  keys_.load(rows);
+  logger_.info("rotated the token signing key", {{"key_id", fresh.key_id}, {"by", caller.user_id()}});
+  for (const auto& k : keys_.published())
+    if (k.id == fresh.key_id) return k;
+  throw Error(ErrorCode::Internal, "the new signing key vanished");
+}
+
+std::vector<RevocationRow> Identity::revocations(const Caller& caller) {
+  auth::require_admin(caller, "listing revocations");
+  return pool_.transact([&](pqxx::work& tx) { return store::active_revocations(tx, auth::unix_now()); });
+}
+
+// ---------------------------------------------------------------- projects
+
+UserRow Identity::require_user(pqxx::work& tx, const std::string& user, bool for_update) {
+  if (user.empty()) throw invalid_argument("a user name or id is required");
+  auto u = store::find_user(tx, user, for_update);
+  if (!u) throw not_found("user", user);
+  return *u;
+}
+
+ProjectRow Identity::require_project(pqxx::work& tx, const std::string& project) {
+  if (project.empty()) throw invalid_argument("a project name or id is required");
+  auto p = store::find_project(tx, project);
+  if (!p) throw not_found("project", project);
+  return *p;
+}
+
+ProjectRow Identity::create_project(const Caller& caller, const std::string& name, const std::string& description) {
+  auth::require_admin(caller, "creating a project");
+  validate::name("project name", name);
+  validate::optional_text("description", description, 255);
+  ProjectRow p{auth::random_uuid(), name, description, true, auth::unix_now()};
+  pool_.transact([&](pqxx::work& tx) { store::insert_project(tx, p); });
+  logger_.info("project created", {{"project_id", p.id}, {"name", name}});
+  return p;
+}
+
+ProjectRow Identity::get_project(const Caller& caller, const std::string& project) {
+  return pool_.transact([&](pqxx::work& tx) {
+    auto p = require_project(tx, project);
+    if (!caller.is_admin() && store::roles_of(tx, caller.user_id(), p.id).empty()) throw not_found("project", project);
+    return p;
+  });
+}
+
+std::vector<ProjectRow> Identity::list_projects(const Caller& caller) {
+  return pool_.transact([&](pqxx::work& tx) {
+    return caller.is_admin() ? store::list_projects(tx) : store::projects_of_user(tx, caller.user_id());
+  });
+}
+
+void Identity::delete_project(const Caller& caller, const std::string& project) {
+  auth::require_admin(caller, "deleting a project");
+  pool_.transact([&](pqxx::work& tx) {
+    auto p = require_project(tx, project);
+    if (p.id == caller.project_id())
+      throw failed_precondition("you cannot delete project " + p.name + ": your token is scoped to it");
+    store::delete_project(tx, p.id);
+    logger_.info("project deleted", {{"project_id", p.id}, {"name", p.name}});
+  });
+}
+
+// ---------------------------------------------------------------- users
+
+UserRow Identity::create_user(const Caller& caller, const std::string& name, const std::string& password,
+                              const std::string& email) {
+  auth::require_admin(caller, "creating a user");
+  validate::name("user name", name);
+  validate::email("email", email);
+  auth::check_password_strength(password, name);
+  UserRow u;
+  u.id = auth::random_uuid();
+  u.name = name;
+  u.email = email;
+  u.created_at = auth::unix_now();
+  u.password_hash = auth::hash_password(password);
+  pool_.transact([&](pqxx::work& tx) { store::insert_user(tx, u); });
+  logger_.info("user created", {{"user_id", u.id}, {"name", name}});
+  return u;
+}
+
+UserRow Identity::get_user(const Caller& caller, const std::string& user) {
+  auto u = pool_.transact([&](pqxx::work& tx) { return require_user(tx, user); });
+  if (!caller.is_admin() && !is_self(caller, u)) throw permission_denied("reading another user needs the admin role");
+  return u;
+}
+
+std::vector<UserRow> Identity::list_users(const Caller& caller) {
+  auth::require_admin(caller, "listing users");
+  return pool_.transact([&](pqxx::work& tx) { return store::list_users(tx); });
+}
+
+UserRow Identity::update_user(const Caller& caller, const std::string& user, const UserChanges& changes) {
+  if (changes.name) validate::name("user name", *changes.name);
+  if (changes.email) validate::email("email", *changes.email);
+  return pool_.transact([&](pqxx::work& tx) {
+    auto u = require_user(tx, user, /*for_update=*/true);
+    bool only_own_email = is_self(caller, u) && !changes.name && !changes.enabled;
+    if (!caller.is_admin() && !only_own_email)
+      throw permission_denied("changing a user needs the admin role (you may change your own e-mail)");
+    if (changes.enabled && !*changes.enabled && is_self(caller, u))
+      throw failed_precondition("you cannot disable yourself");
+    bool disabling = changes.enabled && !*changes.enabled && u.enabled;
+    if (changes.name) u.name = *changes.name;
+    if (changes.email) u.email = *changes.email;
+    if (changes.enabled) u.enabled = *changes.enabled;
+    store::update_user(tx, u);
+    if (disabling) revoke(tx, RevocationRow{"", u.id, auth::unix_now_ms(), auth::unix_now() + settings_.token_ttl_s});
+    logger_.info("user updated", {{"user_id", u.id}, {"disabled", disabling ? "yes" : "no"}});
+    return u;
+  });
+}
+
+void Identity::delete_user(const Caller& caller, const std::string& user) {
+  auth::require_admin(caller, "deleting a user");
+  pool_.transact([&](pqxx::work& tx) {
+    auto u = require_user(tx, user, true);
+    if (is_self(caller, u)) throw failed_precondition("you cannot delete yourself");
+    store::delete_user(tx, u.id);
+    revoke(tx, RevocationRow{"", u.id, auth::unix_now_ms(), auth::unix_now() + settings_.token_ttl_s});
+    logger_.info("user deleted", {{"user_id", u.id}, {"name", u.name}});
+  });
+}
+
+void Identity::set_password(const Caller& caller, const std::string& user, const std::string& new_password,
+                            const std::string& current_password) {
+  auto u = pool_.transact([&](pqxx::work& tx) { return require_user(tx, user); });
+  bool self = is_self(caller, u);
+  if (!self && !caller.is_admin()) throw permission_denied("changing another user's password needs the admin role");
+  if (self && !auth::verify_password(u.password_hash, current_password))
+    throw permission_denied("the current password is wrong");
+  auth::check_password_strength(new_password, u.name);
+  auto hash = auth::hash_password(new_password);
+  pool_.transact([&](pqxx::work& tx) {
+    store::set_password_hash(tx, u.id, hash);
+    // Every session opened with the old password ends.
+    revoke(tx, RevocationRow{"", u.id, auth::unix_now_ms(), auth::unix_now() + settings_.token_ttl_s});
+  });
+  logger_.info("password changed", {{"user_id", u.id}, {"by", caller.user_id()}});
+}
+
+// ---------------------------------------------------------------- roles
+
+RoleAssignmentRow Identity::add_role(const Caller& caller, const std::string& user, const std::string& project,
+                                     const std::string& role) {
+  auth::require_admin(caller, "granting a role");
+  check_role_name(role);
+  return pool_.transact([&](pqxx::work& tx) {
+    auto u = require_user(tx, user);
+    auto p = require_project(tx, project);
+    if (!store::add_role(tx, u.id, p.id, role))
+      throw already_exists("role assignment", role + " for " + u.name + " on " + p.name);
+    logger_.info("role granted", {{"user_id", u.id}, {"project_id", p.id}, {"role", role}});
+    return RoleAssignmentRow{u.id, u.name, p.id, p.name, role};
+  });
+}
+
+void Identity::remove_role(const Caller& caller, const std::string& user, const std::string& project,
+                           const std::string& role) {
+  auth::require_admin(caller, "removing a role");
+  check_role_name(role);
+  pool_.transact([&](pqxx::work& tx) {
+    auto u = require_user(tx, user);
+    auto p = require_project(tx, project);
+    if (!store::remove_role(tx, u.id, p.id, role))
+      throw not_found("role assignment", role + " for " + u.name + " on " + p.name);
+    // Tokens carry roles: end the user's sessions so the removal takes effect now.
+    revoke(tx, RevocationRow{"", u.id, auth::unix_now_ms(), auth::unix_now() + settings_.token_ttl_s});
+    logger_.info("role removed", {{"user_id", u.id}, {"project_id", p.id}, {"role", role}});
+  });
+}
+
+std::vector<RoleAssignmentRow> Identity::list_role_assignments(const Caller& caller, const std::string& user,
+                                                               const std::string& project) {
+  return pool_.transact([&](pqxx::work& tx) {
+    std::string user_id = user.empty() ? "" : require_user(tx, user).id;
+    std::string project_id = project.empty() ? "" : require_project(tx, project).id;
+    if (!caller.is_admin()) {
+      if (!user_id.empty() && user_id != caller.user_id())
+        throw permission_denied("listing another user's roles needs the admin role");
+      user_id = caller.user_id();
+    }
+    return store::role_assignments(tx, user_id, project_id);
+  });
+}
+
+// ---------------------------------------------------------------- access keys
+
+CreatedAccessKey Identity::create_access_key(const Caller& caller) {
+  std::string random(32, '\0');
+  randombytes_buf(random.data(), random.size());
+  CreatedAccessKey created;
+  created.secret = auth::random_secret(30);
+  created.key = AccessKeyRow{make_access_key_id(random), caller.user_id(), caller.project_id(),
+                             sha256(created.secret), auth::unix_now()};
+  pool_.transact([&](pqxx::work& tx) { store::insert_access_key(tx, created.key); });
+  logger_.info("access key created",
+               {{"access_key_id", created.key.id}, {"user_id", caller.user_id()}, {"project_id", caller.project_id()}});
+  return created;
+}
+
+std::vector<AccessKeyRow> Identity::list_access_keys(const Caller& caller) {
+  return pool_.transact([&](pqxx::work& tx) { return store::access_keys_of_user(tx, caller.user_id()); });
+}
+
+void Identity::delete_access_key(const Caller& caller, const std::string& key_id) {
+  pool_.transact([&](pqxx::work& tx) {
+    auto k = store::find_access_key(tx, key_id);
+    if (!k || (k->user_id != caller.user_id() && !caller.is_admin())) throw not_found("access key", key_id);
+    store::delete_access_key(tx, key_id);
+  });
+  logger_.info("access key deleted", {{"access_key_id", key_id}, {"by", caller.user_id()}});
+}
+
+// ---------------------------------------------------------------- catalog
+
+EndpointRow Identity::register_endpoint(const Caller& caller, const std::string& service, const std::string& url,
+                                        const std::string& region) {
+  auth::require_admin(caller, "registering an endpoint");
+  validate::name("service", service);
+  if (url.empty() || url.find(':') == std::string::npos)
+    throw invalid_argument("endpoint url must be host:port, got '" + url + "'");
+  validate::optional_text("url", url, 255);
+  std::string r = region.empty() ? settings_.region : region;
+  validate::name("region", r);
+  return pool_.transact([&](pqxx::work& tx) { return store::upsert_endpoint(tx, service, r, url); });
+}
+
+void Identity::register_own_endpoint(const std::string& url) {
+  pool_.transact([&](pqxx::work& tx) { store::upsert_endpoint(tx, "identity", settings_.region, url); });
+}
+
+std::vector<EndpointRow> Identity::list_endpoints() {
+  return pool_.transact([&](pqxx::work& tx) { return store::list_endpoints(tx); });
+}
+
+}  // namespace stratus::identity

@@ -1,0 +1,113 @@
+#pragma once
+// Identity's use cases: what each API call does, in terms of the store, the key ring and
+// the revocation list. Handlers (api/) translate messages and call these; every method that
+// acts for somebody takes the verified Caller and checks policy itself.
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/auth/policy.h"
+#include "common/auth/revocations.h"
+#include "common/db/pool.h"
+#include "common/log/log.h"
+#include "services/identity/domain/key_ring.h"
+#include "services/identity/domain/rules.h"
+#include "services/identity/store/identity_store.h"
+
+namespace stratus::identity {
+
+struct Settings {
+  int64_t token_ttl_s = 3600;
+  int64_t key_rotation_s = 7 * 24 * 3600;  // 0: rotate only on request
+  LoginThrottle throttle;
+  std::string region = "RegionOne";
+  std::string events_exchange = "stratus.events";
+};
+
+struct IssuedToken {
+  std::string token;
+  auth::TokenClaims claims;
+};
+
+struct CreatedAccessKey {
+  AccessKeyRow key;
+  std::string secret;
+};
+
+struct UserChanges {
+  std::optional<std::string> name, email;
+  std::optional<bool> enabled;
+};
+
+class Identity {
+ public:
+  Identity(db::Pool& pool, KeyRing& keys, auth::RevocationList& revocations, Settings settings, log::Logger logger);
+
+  // Creates the first admin, its project and role when absent; safe on every start.
+  void bootstrap(const std::string& admin_user, const std::string& admin_password, const std::string& admin_project);
+  // Loads signing keys, creating or rotating the active one when due, and forgets old ones.
+  void refresh_signing_keys();
+  // Reloads every revocation still in force (heals lost revocation events).
+  void reload_revocations();
+
+  // ---- tokens ----
+  IssuedToken authenticate_password(const std::string& user, const std::string& password, const std::string& project);
+  IssuedToken authenticate_access_key(const std::string& key_id, const std::string& secret, const std::string& project);
+  IssuedToken authenticate_token(const auth::TokenClaims& current, const std::string& project);
+  void revoke_token(const auth::Caller& caller, const auth::TokenClaims& target);
+  SigningKeyRow rotate_signing_key(const auth::Caller& caller);
+  std::vector<RevocationRow> revocations(const auth::Caller& caller);
+  const Settings& settings() const { return settings_; }
+
+  // ---- projects ----
+  ProjectRow create_project(const auth::Caller& caller, const std::string& name, const std::string& description);
+  ProjectRow get_project(const auth::Caller& caller, const std::string& project);
+  std::vector<ProjectRow> list_projects(const auth::Caller& caller);
+  void delete_project(const auth::Caller& caller, const std::string& project);
+
+  // ---- users ----
+  UserRow create_user(const auth::Caller& caller, const std::string& name, const std::string& password,
+                      const std::string& email);
+  UserRow get_user(const auth::Caller& caller, const std::string& user);
+  std::vector<UserRow> list_users(const auth::Caller& caller);
+  UserRow update_user(const auth::Caller& caller, const std::string& user, const UserChanges& changes);
+  void delete_user(const auth::Caller& caller, const std::string& user);
+  void set_password(const auth::Caller& caller, const std::string& user, const std::string& new_password,
+                    const std::string& current_password);
+
+  // ---- roles ----
+  RoleAssignmentRow add_role(const auth::Caller& caller, const std::string& user, const std::string& project,
+                             const std::string& role);
+  void remove_role(const auth::Caller& caller, const std::string& user, const std::string& project,
+                   const std::string& role);
+  std::vector<RoleAssignmentRow> list_role_assignments(const auth::Caller& caller, const std::string& user,
+                                                       const std::string& project);
+
+  // ---- access keys ----
+  CreatedAccessKey create_access_key(const auth::Caller& caller);
+  std::vector<AccessKeyRow> list_access_keys(const auth::Caller& caller);
+  void delete_access_key(const auth::Caller& caller, const std::string& key_id);
+
+  // ---- catalog ----
+  EndpointRow register_endpoint(const auth::Caller& caller, const std::string& service, const std::string& url,
+                                const std::string& region);
+  // Used at start for identity's own entry (no caller).
+  void register_own_endpoint(const std::string& url);
+  std::vector<EndpointRow> list_endpoints();
+
+ private:
+  IssuedToken issue(const UserRow& user, const ProjectRow& project, const std::vector<std::string>& roles);
+  IssuedToken issue_for_project(const UserRow& user, const std::string& project_id);
+  // Records a revocation, applies it here at once, and publishes it for every other process.
+  void revoke(pqxx::work& tx, const RevocationRow& revocation);
+  UserRow require_user(pqxx::work& tx, const std::string& user, bool for_update = false);
+  ProjectRow require_project(pqxx::work& tx, const std::string& project);
+
+  db::Pool& pool_;
+  KeyRing& keys_;
+  auth::RevocationList& revocations_;
+  Settings settings_;
+  log::Logger logger_;
+};
+
+}  // namespace stratus::identity

@@ -1,0 +1,44 @@
+#pragma once
+// Identity's pure rules: no database, no network; unit-tested in rules_test.cpp.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace stratus::identity {
+
+// Repeated wrong passwords lock the user for a while, which caps online guessing.
+struct LoginThrottle {
+  int max_failures = 5;
+  int64_t lock_seconds = 60;
+
+  bool is_locked(int64_t locked_until, int64_t now) const { return locked_until > now; }
+  struct AfterFailure {
+    int failed_logins;
+    int64_t locked_until;  // 0 when not locked
+  };
+  // The counter restarts after a lock, so each further burst of failures locks again.
+  AfterFailure after_failure(int failed_logins, int64_t now) const {
+    int failures = failed_logins + 1;
+    if (failures >= max_failures) return {0, now + lock_seconds};
+    return {failures, 0};
+  }
+};
+
+struct ProjectChoice {
+  std::optional<std::string> project_id;
+  std::string problem;  // why none could be chosen, when project_id is empty
+};
+// Which project a password login is scoped to: the named one, or the user's only one.
+ProjectChoice choose_login_project(const std::string& requested_id, const std::vector<std::string>& user_project_ids);
+
+// Signing keys: rotate when the active key is older than the period; a retired key stays
+// published for one token lifetime (plus a margin for clock skew) after its retirement.
+bool rotation_due(int64_t active_created_at, int64_t now, int64_t rotation_period_s);
+int64_t retired_key_prune_before(int64_t now, int64_t token_ttl_s);
+
+// Access key ids: "STK" and 17 upper-case base32 characters, like AWS's 20-character ids.
+std::string make_access_key_id(const std::string& random_bytes);
+bool looks_like_access_key_id(const std::string& id);
+
+}  // namespace stratus::identity

@@ -1,0 +1,45 @@
+#include <catch2/catch.hpp>
+
+#include "services/identity/domain/rules.h"
+
+using namespace stratus::identity;
+
+TEST_CASE("five wrong passwords in a row lock the user for the lock period") {
+  LoginThrottle t;
+  int failures = 0;
+  int64_t locked_until = 0;
+  for (int i = 0; i < 4; ++i) {
+    auto after = t.after_failure(failures, 1000);
+    failures = after.failed_logins;
+    locked_until = after.locked_until;
+    CHECK(locked_until == 0);
+  }
+  auto fifth = t.after_failure(failures, 1000);
+  CHECK(fifth.locked_until == 1060);
+  CHECK(t.is_locked(fifth.locked_until, 1059));
+  CHECK_FALSE(t.is_locked(fifth.locked_until, 1060));
+  CHECK(fifth.failed_logins == 0);
+}
+
+TEST_CASE("a login without a project picks the user's only project, or says what to do") {
+  CHECK(choose_login_project("", {"p1"}).project_id == std::optional<std::string>("p1"));
+  CHECK(choose_login_project("p2", {"p1", "p2"}).project_id == std::optional<std::string>("p2"));
+  CHECK_THAT(choose_login_project("", {"p1", "p2"}).problem, Catch::Contains("several projects"));
+  CHECK_THAT(choose_login_project("", {}).problem, Catch::Contains("no role on any project"));
+  CHECK_THAT(choose_login_project("p3", {"p1"}).problem, Catch::Contains("no role on that project"));
+}
+
+TEST_CASE("signing keys rotate after their period and retired ones outlive the last token") {
+  CHECK_FALSE(rotation_due(1000, 1000 + 3599, 3600));
+  CHECK(rotation_due(1000, 1000 + 3600, 3600));
+  CHECK_FALSE(rotation_due(1000, 1000000, 0));  // 0 disables automatic rotation
+  CHECK(retired_key_prune_before(10000, 3600) == 10000 - 3600 - 300);
+}
+
+TEST_CASE("access key ids have the documented shape") {
+  std::string bytes(32, '\x07');
+  auto id = make_access_key_id(bytes);
+  CHECK(id.size() == 20);
+  CHECK(looks_like_access_key_id(id));
+  CHECK_FALSE(looks_like_access_key_id("AKIA1234567890123456"));
+}

@@ -1,0 +1,137 @@
+// stratus-identity: users, projects, roles, tokens, access keys and the service catalog.
+//
+//   stratus-identity --config /etc/stratus/identity.conf
+//
+// Settings (file or STRATUS_* environment): server.listen, db.url, db.pool_size, bus.url,
+// identity.{bootstrap_admin_user, bootstrap_admin_password, bootstrap_admin_project,
+// public_endpoint, region, token_ttl, key_rotation, max_failed_logins, lockout},
+// log.{level, format}. See docs/identity.md.
+#include <cstdlib>
+#include <iostream>
+#include <memory>
+
+#include "common/bus/consumer.h"
+#include "common/bus/publisher.h"
+#include "common/bus/topology.h"
+#include "common/config/config.h"
+#include "common/db/migrations.h"
+#include "common/outbox/outbox.h"
+#include "common/rpc/server.h"
+#include "common/task/periodic.h"
+#include "services/identity/api/identity_api.h"
+
+using namespace stratus;
+
+namespace {
+
+identity::Settings settings_from(const Config& config) {
+  identity::Settings s;
+  s.token_ttl_s = config.get_int("identity.token_ttl", 3600);
+  s.key_rotation_s = config.get_int("identity.key_rotation", 7 * 24 * 3600);
+  s.throttle.max_failures = static_cast<int>(config.get_int("identity.max_failed_logins", 5));
+  s.throttle.lock_seconds = config.get_int("identity.lockout", 60);
+  s.region = config.get("identity.region", "RegionOne");
+  if (s.token_ttl_s < 60) throw std::invalid_argument("identity.token_ttl must be at least 60 seconds");
+  return s;
+}
+
+// Revocations published by any identity replica reach this one (and, the same way, every
+// other service); a reload after each reconnect covers what was missed meanwhile.
+std::unique_ptr<bus::Consumer> consume_revocations(const Config& config, auth::RevocationList& revocations,
+                                                   identity::Identity& identity, const log::Logger& logger) {
+  bus::ConsumerOptions options;
+  options.exchange = bus::kEventsExchange;
+  options.routing_keys = {"identity.token.revoked"};
+  options.connection_name = "stratus-identity-revocations";
+  auto apply = [&revocations](const bus::Delivery& d) {
+    cloud::identity::v1::Revocation r;
+    if (!r.ParseFromString(d.body)) return true;  // unreadable: dropping beats redelivering forever
+    int64_t before_ms = r.issued_before().seconds() * 1000 + r.issued_before().nanos() / 1000000;
+    if (r.has_token_id()) revocations.revoke_token(r.token_id(), r.expires_at().seconds());
+    else revocations.revoke_user(r.user_id(), before_ms, r.expires_at().seconds());
+    return true;
+  };
+  return std::make_unique<bus::Consumer>(bus::BusUrl::parse(config.require("bus.url")), options, apply,
+                                         logger.child("revocations"), [&identity] { identity.reload_revocations(); });
+}
+
+int run(const Config& config) {
+  auto logger = log::Logger::from_config(config, "identity");
+  db::Pool pool(config.require("db.url"), static_cast<size_t>(config.get_int("db.pool_size", 8)), logger.child("db"));
+  db::migrate(pool, "outbox", db::outbox_migrations(), logger);
+  db::migrate(pool, "identity", db::identity_migrations(), logger);
+
+  // The verifier re-reads the keys when a token names one it has not seen (another replica rotated).
+  auth::TokenVerifier verifier([&pool] {
+    std::map<std::string, std::string> keys;
+    pool.transact([&](pqxx::work& tx) {
+      for (const auto& k : identity::store::signing_keys(tx)) keys[k.id] = k.public_key;
+    });
+    return keys;
+  });
+  identity::KeyRing keys(verifier);
+  auth::RevocationList revocations;
+  identity::Identity domain(pool, keys, revocations, settings_from(config), logger);
+
+  domain.bootstrap(config.get("identity.bootstrap_admin_user", "admin"),
+                   config.get("identity.bootstrap_admin_password", ""),
+                   config.get("identity.bootstrap_admin_project", "admin"));
+  domain.refresh_signing_keys();
+  domain.reload_revocations();
+  std::string listen = config.get("server.listen", "127.0.0.1:7100");
+  domain.register_own_endpoint(config.get("identity.public_endpoint", listen));
+
+  std::unique_ptr<bus::Publisher> publisher;
+  std::unique_ptr<outbox::Relay> relay;
+  std::unique_ptr<bus::Consumer> revocation_events;
+  if (config.find("bus.url")) {
+    publisher = std::make_unique<bus::Publisher>(bus::BusUrl::parse(config.require("bus.url")), logger.child("bus"));
+    relay = std::make_unique<outbox::Relay>(config.require("db.url"), *publisher, logger.child("outbox"));
+    revocation_events = consume_revocations(config, revocations, domain, logger);
+  } else {
+    logger.warn("bus.url is not set: revocations reach other replicas only by periodic reload");
+  }
+  PeriodicTask upkeep("identity-upkeep", std::chrono::seconds(config.get_int("identity.resync_interval", 30)),
+                      [&] {
+                        domain.refresh_signing_keys();
+                        domain.reload_revocations();
+                      },
+                      logger);
+
+  rpc::Authenticator authenticator(verifier, revocations);
+  identity::IdentityApi api(domain, keys, authenticator, logger.child("api"));
+  rpc::Server server(listen, logger);
+  server.add_service(&api);
+  server.run_until_signal([&] {
+    upkeep.stop();
+    if (revocation_events) revocation_events->stop();
+    if (relay) relay->stop();
+  });
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Before any thread starts, so that only the server's wait sees SIGTERM.
+  rpc::Server::block_termination_signals();
+  std::string config_path = std::getenv("STRATUS_CONFIG") ? std::getenv("STRATUS_CONFIG") : "";
+  for (int i = 1; i < argc; ++i) {
+    std::string arg = argv[i];
+    if (arg == "--config" && i + 1 < argc) {
+      config_path = argv[++i];
+    } else if (arg == "--help" || arg == "-h") {
+      std::cout << "usage: stratus-identity [--config FILE]   (settings may also come from STRATUS_* variables)\n";
+      return 0;
+    } else {
+      std::cerr << "stratus-identity: unknown argument '" << arg << "'\nusage: stratus-identity [--config FILE]\n";
+      return 2;
+    }
+  }
+  try {
+    return run(Config::load(config_path));
+  } catch (const std::exception& e) {
+    std::cerr << "stratus-identity: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,113 @@
+#pragma once
+// Identity's SQL, one section per table. Every function runs in the caller's transaction,
+// so the domain can combine several writes (and an outbox event) atomically.
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <pqxx/pqxx>
+
+#include "common/db/migrations.h"
+
+namespace stratus::db {
+const std::vector<Migration>& identity_migrations();  // generated from migrations/
+}
+
+namespace stratus::identity {
+
+struct ProjectRow {
+  std::string id, name, description;
+  bool enabled = true;
+  int64_t created_at = 0;
+};
+
+struct UserRow {
+  std::string id, name, email;
+  bool enabled = true;
+  std::string password_hash;
+  int failed_logins = 0;
+  int64_t locked_until = 0;  // unix seconds; 0 when not locked
+  int64_t created_at = 0;
+};
+
+struct RoleAssignmentRow {
+  std::string user_id, user_name, project_id, project_name, role;
+};
+
+struct AccessKeyRow {
+  std::string id, user_id, project_id;
+  std::string secret_sha256;
+  int64_t created_at = 0;
+};
+
+struct SigningKeyRow {
+  std::string id, public_key, secret_key;
+  int64_t created_at = 0;
+  int64_t retired_at = 0;  // 0 while active
+};
+
+struct RevocationRow {
+  std::string token_id;  // one of token_id and user_id is set
+  std::string user_id;
+  int64_t issued_before_ms = 0;
+  int64_t expires_at = 0;
+};
+
+struct EndpointRow {
+  std::string service, region, url;
+  int64_t updated_at = 0;
+};
+
+namespace store {
+
+// projects
+void insert_project(pqxx::work& tx, const ProjectRow& p);  // throws ALREADY_EXISTS on the name
+std::optional<ProjectRow> find_project(pqxx::work& tx, const std::string& id_or_name);
+std::vector<ProjectRow> list_projects(pqxx::work& tx);
+std::vector<ProjectRow> projects_of_user(pqxx::work& tx, const std::string& user_id);
+void delete_project(pqxx::work& tx, const std::string& id);
+
+// users
+void insert_user(pqxx::work& tx, const UserRow& u);  // throws ALREADY_EXISTS on the name
+std::optional<UserRow> find_user(pqxx::work& tx, const std::string& id_or_name, bool for_update = false);
+std::vector<UserRow> list_users(pqxx::work& tx);
+std::vector<UserRow> users_of_project(pqxx::work& tx, const std::string& project_id);
+void update_user(pqxx::work& tx, const UserRow& u);  // name, email, enabled
+void delete_user(pqxx::work& tx, const std::string& id);
+void set_password_hash(pqxx::work& tx, const std::string& user_id, const std::string& hash);
+void record_login_failure(pqxx::work& tx, const std::string& user_id, int failed_logins, int64_t locked_until);
+void record_login_success(pqxx::work& tx, const std::string& user_id);
+
+// role assignments
+bool add_role(pqxx::work& tx, const std::string& user_id, const std::string& project_id, const std::string& role);
+bool remove_role(pqxx::work& tx, const std::string& user_id, const std::string& project_id, const std::string& role);
+std::vector<std::string> roles_of(pqxx::work& tx, const std::string& user_id, const std::string& project_id);
+std::vector<RoleAssignmentRow> role_assignments(pqxx::work& tx, const std::string& user_id,
+                                                const std::string& project_id);  // empty = any
+
+// access keys
+void insert_access_key(pqxx::work& tx, const AccessKeyRow& k);
+std::optional<AccessKeyRow> find_access_key(pqxx::work& tx, const std::string& id);
+std::vector<AccessKeyRow> access_keys_of_user(pqxx::work& tx, const std::string& user_id);
+void delete_access_key(pqxx::work& tx, const std::string& id);
+
+// signing keys
+std::vector<SigningKeyRow> signing_keys(pqxx::work& tx);
+// Retires the active key (if any) and makes `key` the active one.
+void activate_signing_key(pqxx::work& tx, const SigningKeyRow& key);
+// Forgets retired keys that no unexpired token can name any more.
+void prune_signing_keys(pqxx::work& tx, int64_t retired_before);
+
+// revocations
+void insert_revocation(pqxx::work& tx, const RevocationRow& r);
+std::vector<RevocationRow> active_revocations(pqxx::work& tx, int64_t now);
+void prune_revocations(pqxx::work& tx, int64_t now);
+
+// catalog
+EndpointRow upsert_endpoint(pqxx::work& tx, const std::string& service, const std::string& region,
+                            const std::string& url);
+std::vector<EndpointRow> list_endpoints(pqxx::work& tx);
+
+}  // namespace store
+}  // namespace stratus::identity
