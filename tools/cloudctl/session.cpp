@@ -1,0 +1,214 @@
+#include "tools/cloudctl/session.h"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+
+#include "tools/cloudctl/console.h"
+
+namespace stratus::cloudctl {
+
+namespace identity = cloud::identity::v1;
+using Clock = std::chrono::system_clock;
+
+namespace {
+
+constexpr std::chrono::seconds kCallDeadline{30};
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+Clock::time_point to_time_point(const google::protobuf::Timestamp& timestamp) {
+  return Clock::time_point(std::chrono::seconds(timestamp.seconds()));
+}
+
+void set_deadline(grpc::ClientContext& context) { context.set_deadline(Clock::now() + kCallDeadline); }
+
+}  // namespace
+
+std::string status_code_name(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::StatusCode::OK: return "OK";
+    case grpc::StatusCode::CANCELLED: return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
+    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED: return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL: return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
+    default: return "UNKNOWN";
+  }
+}
+
+bool says_token_expired(const grpc::Status& status) {
+  return status.error_code() == grpc::StatusCode::UNAUTHENTICATED &&
+         lower(status.error_message()).find("expired") != std::string::npos;
+}
+
+Session::Session(Profile profile, ConfigPaths paths, Console& console)
+    : profile_(std::move(profile)),
+      paths_(std::move(paths)),
+      cache_path_(token_cache_path(paths_, profile_.name)),
+      console_(console) {}
+
+const std::string& Session::identity_endpoint() const {
+  if (profile_.endpoint.empty())
+    throw CloudError("FAILED_PRECONDITION", "no identity endpoint for profile '" + profile_.name + "': set `endpoint = HOST:PORT` under [" +
+                                                profile_.name + "] in " + paths_.config_file + " or set CLOUD_ENDPOINT");
+  return profile_.endpoint;
+}
+
+std::shared_ptr<grpc::Channel> Session::channel_for(const std::string& service) {
+  std::string endpoint = endpoint_of(service);
+  auto& channel = channels_[endpoint];
+  if (!channel) channel = grpc::CreateChannel(endpoint, grpc::InsecureChannelCredentials());
+  return channel;
+}
+
+std::string Session::endpoint_of(const std::string& service) {
+  if (service == "identity") return identity_endpoint();
+  bearer();  // the catalog lives with the token
+  if (cached_->catalog.empty()) refresh_catalog();
+  auto it = cached_->catalog.find(service);
+  if (it == cached_->catalog.end())
+    throw CloudError("NOT_FOUND", "the catalog of " + identity_endpoint() + " has no '" + service +
+                                      "' endpoint; see `cloudctl catalog list`");
+  return it->second;
+}
+
+void Session::refresh_catalog() {
+  auto stub = identity::Identity::NewStub(channel_for("identity"));
+  auto response = call("identity", *stub, &identity::Identity::Stub::ListEndpoints, identity::ListEndpointsRequest());
+  // A region-aware profile would pick among several; until then the first entry wins.
+  for (const auto& endpoint : response.endpoints()) cached_->catalog.emplace(endpoint.service(), endpoint.url());
+  store(*cached_);
+}
+
+void Session::load_cache_once() {
+  if (cache_loaded_) return;
+  cache_loaded_ = true;
+  cached_ = load_token_cache(cache_path_);
+  if (cached_ && cached_->endpoint != profile_.endpoint) cached_.reset();  // from another cloud
+}
+
+std::optional<CachedToken> Session::cached_token() {
+  load_cache_once();
+  return cached_;
+}
+
+void Session::store(const CachedToken& token) {
+  cached_ = token;
+  save_token_cache(cache_path_, token);
+}
+
+std::string Session::bearer() {
+  load_cache_once();
+  if (!cached_ || !cached_->usable(Clock::now(), identity_endpoint())) renew_by_password();
+  return cached_->bearer;
+}
+
+void Session::renew_by_password() {
+  // Renew as whoever logged in last, into the same project; the stored password belongs to
+  // the profile's user only.
+  std::string username = cached_ && !cached_->username.empty() ? cached_->username : profile_.username;
+  std::string project = cached_ && !cached_->project.empty() ? cached_->project : profile_.project;
+  if (username.empty())
+    throw CloudError("UNAUTHENTICATED", "not logged in with profile '" + profile_.name + "'; run `cloudctl login`");
+  std::optional<std::string> password;
+  if (username == profile_.username) password = profile_.password;
+  if (!password) password = console_.ask_secret("Password for " + username + ": ");
+  if (!password)
+    throw CloudError("UNAUTHENTICATED", std::string(cached_ ? "the token of profile '" + profile_.name + "' has expired"
+                                                            : "no token for profile '" + profile_.name + "'") +
+                                            " and no password is configured; run `cloudctl login`");
+  login(username, *password, project);
+}
+
+identity::Token Session::authenticate(const identity::AuthenticateRequest& request) {
+  auto stub = identity::Identity::NewStub(channel_for("identity"));
+  grpc::ClientContext context;
+  set_deadline(context);
+  identity::Token token;
+  grpc::Status status = stub->Authenticate(&context, request, &token);
+  if (!status.ok()) throw error_from(status, "identity");
+  return token;
+}
+
+identity::Token Session::login(const std::string& username, const std::string& password, const std::string& project) {
+  identity::AuthenticateRequest request;
+  request.mutable_password()->set_username(username);
+  request.mutable_password()->set_password(password);
+  request.set_project(project);
+  identity::Token token = authenticate(request);
+  CachedToken cached;
+  cached.bearer = token.token();
+  cached.expires_at = to_time_point(token.info().expires_at());
+  cached.endpoint = identity_endpoint();
+  cached.username = token.info().user_name();
+  cached.project = token.info().project_name();
+  store(cached);
+  return token;
+}
+
+bool Session::logout() {
+  load_cache_once();
+  if (!cached_) return false;
+  auto stub = identity::Identity::NewStub(channel_for("identity"));
+  identity::RevokeTokenRequest request;
+  request.set_token(cached_->bearer);
+  identity::Empty empty;
+  grpc::Status status = attempt_with(cached_->bearer, [&](grpc::ClientContext& context) {
+    return stub->RevokeToken(&context, request, &empty);
+  });
+  remove_token_cache(cache_path_);
+  cached_.reset();
+  // UNAUTHENTICATED: the token is already expired or revoked, which is what we wanted.
+  if (status.ok() || status.error_code() == grpc::StatusCode::UNAUTHENTICATED) return true;
+  CloudError error = error_from(status, "identity");
+  throw CloudError(error.status_name(), std::string(error.what()) +
+                                            " (the cached token was removed, but it stays valid until it expires)");
+}
+
+grpc::Status Session::attempt_with(const std::string& bearer, const Attempt& attempt) {
+  grpc::ClientContext context;
+  set_deadline(context);
+  context.AddMetadata("authorization", "Bearer " + bearer);
+  return attempt(context);
+}
+
+void Session::invoke(const std::string& service, const Attempt& attempt) {
+  grpc::Status status = attempt_with(bearer(), attempt);
+  if (says_token_expired(status)) {  // our clock and the server's disagree; renew and retry once
+    renew_by_password();
+    status = attempt_with(cached_->bearer, attempt);
+  }
+  if (!status.ok()) throw error_from(status, service);
+}
+
+CloudError Session::error_from(const grpc::Status& status, const std::string& service) {
+  std::string message = status.error_message();
+  auto code = status.error_code();
+  if (code == grpc::StatusCode::UNAVAILABLE || code == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    bool is_identity = service == "identity";
+    std::string endpoint = is_identity ? profile_.endpoint : "";
+    if (!is_identity && cached_ && cached_->catalog.count(service)) endpoint = cached_->catalog.at(service);
+    message += " (is the " + service + " service running at " + endpoint + "? " +
+               (is_identity ? "the endpoint comes from profile '" + profile_.name + "' or CLOUD_ENDPOINT"
+                            : "the endpoint comes from the catalog: `cloudctl catalog list`") +
+               ")";
+  }
+  return CloudError(status_code_name(code), message);
+}
+
+}  // namespace stratus::cloudctl
