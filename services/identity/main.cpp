@@ -6,8 +6,6 @@
 // identity.{bootstrap_admin_user, bootstrap_admin_password, bootstrap_admin_project,
 // public_endpoint, region, token_ttl, key_rotation, max_failed_logins, lockout},
 // log.{level, format}. See docs/identity.md.
-#include <cstdlib>
-#include <iostream>
 #include <memory>
 
 #include "common/bus/consumer.h"
@@ -16,7 +14,9 @@
 #include "common/config/config.h"
 #include "common/db/migrations.h"
 #include "common/outbox/outbox.h"
+#include "common/identity_client/identity_client.h"
 #include "common/rpc/server.h"
+#include "common/rpc/service_main.h"
 #include "common/task/periodic.h"
 #include "services/identity/api/identity_api.h"
 
@@ -43,12 +43,10 @@ std::unique_ptr<bus::Consumer> consume_revocations(const Config& config, auth::R
   options.exchange = bus::kEventsExchange;
   options.routing_keys = {"identity.token.revoked"};
   options.connection_name = "stratus-identity-revocations";
-  auto apply = [&revocations](const bus::Delivery& d) {
-    cloud::identity::v1::Revocation r;
-    if (!r.ParseFromString(d.body)) return true;  // unreadable: dropping beats redelivering forever
-    int64_t before_ms = r.issued_before().seconds() * 1000 + r.issued_before().nanos() / 1000000;
-    if (r.has_token_id()) revocations.revoke_token(r.token_id(), r.expires_at().seconds());
-    else revocations.revoke_user(r.user_id(), before_ms, r.expires_at().seconds());
+  auto apply = [&revocations, &logger](const bus::Delivery& d) {
+    // An unreadable payload is dropped: redelivering it forever would help no one.
+    if (!identity_client::apply_revocation_event(d.body, revocations))
+      logger.warn("unreadable revocation event dropped", {{"message_id", d.message_id}});
     return true;
   };
   return std::make_unique<bus::Consumer>(bus::BusUrl::parse(config.require("bus.url")), options, apply,
@@ -112,26 +110,4 @@ int run(const Config& config) {
 
 }  // namespace
 
-int main(int argc, char** argv) {
-  // Before any thread starts, so that only the server's wait sees SIGTERM.
-  rpc::Server::block_termination_signals();
-  std::string config_path = std::getenv("STRATUS_CONFIG") ? std::getenv("STRATUS_CONFIG") : "";
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (arg == "--config" && i + 1 < argc) {
-      config_path = argv[++i];
-    } else if (arg == "--help" || arg == "-h") {
-      std::cout << "usage: stratus-identity [--config FILE]   (settings may also come from STRATUS_* variables)\n";
-      return 0;
-    } else {
-      std::cerr << "stratus-identity: unknown argument '" << arg << "'\nusage: stratus-identity [--config FILE]\n";
-      return 2;
-    }
-  }
-  try {
-    return run(Config::load(config_path));
-  } catch (const std::exception& e) {
-    std::cerr << "stratus-identity: " << e.what() << "\n";
-    return 1;
-  }
-}
+int main(int argc, char** argv) { return rpc::service_main(argc, argv, "stratus-identity", run); }

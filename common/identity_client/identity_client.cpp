@@ -1,0 +1,160 @@
+#include "common/identity_client/identity_client.h"
+
+#include <thread>
+
+#include "common/bus/topology.h"
+#include "common/error/error.h"
+#include "common/rpc/authenticator.h"
+#include "common/rpc/status.h"
+
+namespace stratus::identity_client {
+
+namespace v1 = cloud::identity::v1;
+
+namespace {
+constexpr auto kCallTimeout = std::chrono::seconds(10);
+
+void set_deadline(grpc::ClientContext& ctx) { ctx.set_deadline(std::chrono::system_clock::now() + kCallTimeout); }
+
+int64_t millis_of(const google::protobuf::Timestamp& t) { return t.seconds() * 1000 + t.nanos() / 1000000; }
+}  // namespace
+
+ServiceCredentials ServiceCredentials::from_config(const Config& config) {
+  ServiceCredentials c;
+  c.username = config.require("identity.service_user");
+  c.password = config.require("identity.service_password");
+  c.project = config.get("identity.service_project", "service");
+  return c;
+}
+
+IdentityConnection::IdentityConnection(std::string endpoint, ServiceCredentials credentials, log::Logger logger)
+    : endpoint_(std::move(endpoint)), credentials_(std::move(credentials)), logger_(std::move(logger)),
+      channel_(grpc::CreateChannel(endpoint_, grpc::InsecureChannelCredentials())),
+      stub_(v1::Identity::NewStub(channel_)) {}
+
+void IdentityConnection::wait_until_reachable(std::chrono::seconds timeout) {
+  auto give_up = std::chrono::steady_clock::now() + timeout;
+  auto backoff = std::chrono::milliseconds(200);
+  for (;;) {
+    grpc::ClientContext ctx;
+    set_deadline(ctx);
+    v1::ListSigningKeysResponse resp;
+    auto status = stub_->ListSigningKeys(&ctx, v1::ListSigningKeysRequest(), &resp);
+    if (status.ok()) return;
+    if (std::chrono::steady_clock::now() + backoff > give_up)
+      throw unavailable("identity at " + endpoint_ + " is unreachable: " + status.error_message());
+    logger_.info("waiting for identity", {{"endpoint", endpoint_}, {"error", status.error_message()}});
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+  }
+}
+
+std::string IdentityConnection::service_token() {
+  std::lock_guard<std::mutex> lock(token_mutex_);
+  if (!token_.empty() && token_expires_at_ - auth::unix_now() > 300) return token_;
+  grpc::ClientContext ctx;
+  set_deadline(ctx);
+  v1::AuthenticateRequest req;
+  req.mutable_password()->set_username(credentials_.username);
+  req.mutable_password()->set_password(credentials_.password);
+  req.set_project(credentials_.project);
+  v1::Token resp;
+  rpc::check(stub_->Authenticate(&ctx, req, &resp), "service login to identity as " + credentials_.username);
+  token_ = resp.token();
+  token_expires_at_ = resp.info().expires_at().seconds();
+  return token_;
+}
+
+void IdentityConnection::register_endpoint(const std::string& service, const std::string& url,
+                                           const std::string& region) {
+  grpc::ClientContext ctx;
+  set_deadline(ctx);
+  rpc::attach_token(ctx, service_token());
+  v1::RegisterEndpointRequest req;
+  req.set_service(service);
+  req.set_url(url);
+  req.set_region(region);
+  v1::Endpoint resp;
+  rpc::check(stub_->RegisterEndpoint(&ctx, req, &resp), "registering the " + service + " endpoint");
+  logger_.info("registered endpoint", {{"service", service}, {"url", url}});
+}
+
+std::map<std::string, std::string> IdentityConnection::fetch_public_keys() {
+  grpc::ClientContext ctx;
+  set_deadline(ctx);
+  v1::ListSigningKeysResponse resp;
+  rpc::check(stub_->ListSigningKeys(&ctx, v1::ListSigningKeysRequest(), &resp), "fetching token signing keys");
+  std::map<std::string, std::string> keys;
+  for (const auto& k : resp.keys()) keys[k.key_id()] = k.public_key();
+  return keys;
+}
+
+auth::RevocationList::Snapshot IdentityConnection::fetch_revocations() {
+  grpc::ClientContext ctx;
+  set_deadline(ctx);
+  rpc::attach_token(ctx, service_token());
+  v1::ListRevocationsResponse resp;
+  rpc::check(stub_->ListRevocations(&ctx, v1::ListRevocationsRequest(), &resp), "fetching token revocations");
+  auth::RevocationList::Snapshot snapshot;
+  for (const auto& r : resp.revocations()) {
+    if (r.has_token_id()) {
+      snapshot.tokens[r.token_id()] = r.expires_at().seconds();
+    } else {
+      auto& entry = snapshot.users[r.user_id()];
+      entry.first = std::max(entry.first, millis_of(r.issued_before()));
+      entry.second = std::max(entry.second, static_cast<int64_t>(r.expires_at().seconds()));
+    }
+  }
+  return snapshot;
+}
+
+bool apply_revocation_event(const std::string& body, auth::RevocationList& list) {
+  v1::Revocation r;
+  if (!r.ParseFromString(body)) return false;
+  if (r.has_token_id()) list.revoke_token(r.token_id(), r.expires_at().seconds());
+  else list.revoke_user(r.user_id(), millis_of(r.issued_before()), r.expires_at().seconds());
+  return true;
+}
+
+TrustedTokens::TrustedTokens(IdentityConnection& identity, std::optional<bus::BusUrl> bus, log::Logger logger,
+                             std::chrono::seconds resync)
+    : identity_(identity), logger_(std::move(logger)),
+      verifier_([&identity] { return identity.fetch_public_keys(); }) {
+  verifier_.set_public_keys(identity_.fetch_public_keys());
+  reload_revocations();
+  if (bus) {
+    bus::ConsumerOptions options;
+    options.exchange = bus::kEventsExchange;
+    options.routing_keys = {"identity.token.revoked"};
+    options.connection_name = "stratus-revocations";
+    events_ = std::make_unique<bus::Consumer>(
+        *bus, options,
+        [this](const bus::Delivery& d) {
+          if (!apply_revocation_event(d.body, revocations_))
+            logger_.warn("unreadable revocation event dropped", {{"message_id", d.message_id}});
+          return true;
+        },
+        logger_.child("revocations"), [this] { reload_revocations(); });
+  }
+  resync_ = std::make_unique<PeriodicTask>(
+      "token-trust-resync", resync,
+      [this] {
+        verifier_.set_public_keys(identity_.fetch_public_keys());
+        reload_revocations();
+      },
+      logger_);
+}
+
+TrustedTokens::~TrustedTokens() { stop(); }
+
+void TrustedTokens::stop() {
+  if (resync_) resync_->stop();
+  if (events_) events_->stop();
+}
+
+void TrustedTokens::reload_revocations() {
+  revocations_.replace(identity_.fetch_revocations());
+  revocations_.forget_expired(auth::unix_now());
+}
+
+}  // namespace stratus::identity_client
