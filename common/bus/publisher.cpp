@@ -42,11 +42,7 @@ void Publisher::publish(const std::string& exchange, const std::string& routing_
       return;
     } catch (const Error& e) {
       connection_.reset();
-      if (fresh || attempt >= 2) {
-        logger_.warn("publish failed", {{"message_id", message_id}, {"exchange", exchange},
-                                        {"routing_key", routing_key}, {"error", e.what()}});
-        throw;
-      }
+      if (fresh || attempt >= 2) throw;  // the caller logs it with its own context
       logger_.info("publisher connection lost, reconnecting", {{"error", e.what()}});
     }
   }
