@@ -23,9 +23,14 @@ bool RevocationList::is_revoked(const TokenClaims& claims) const {
   return it != entries_.users.end() && claims.issued_at_ms < it->second.first;
 }
 
-void RevocationList::replace(Snapshot snapshot) {
+void RevocationList::merge(const Snapshot& snapshot) {
   std::unique_lock lock(mutex_);
-  entries_ = std::move(snapshot);
+  for (const auto& [token_id, expires_at] : snapshot.tokens) entries_.tokens[token_id] = expires_at;
+  for (const auto& [user_id, entry] : snapshot.users) {
+    auto& mine = entries_.users[user_id];
+    mine.first = std::max(mine.first, entry.first);
+    mine.second = std::max(mine.second, entry.second);
+  }
 }
 
 void RevocationList::forget_expired(int64_t now) {

@@ -22,8 +22,9 @@ class RevocationList {
     std::map<std::string, int64_t> tokens;                       // token id -> expires_at
     std::map<std::string, std::pair<int64_t, int64_t>> users;    // user id -> (issued_before_ms, expires_at)
   };
-  // Replaces everything at once: the result of a full reload.
-  void replace(Snapshot snapshot);
+  // Adds everything of a full reload. A revocation is never undone, so a reload only adds:
+  // replacing could drop one that arrived by event while the reload was in flight.
+  void merge(const Snapshot& snapshot);
   void forget_expired(int64_t now);
   size_t size() const;
 

@@ -105,3 +105,16 @@ TEST_CASE("revoking a token or all of a user's earlier tokens is seen by is_revo
   list.forget_expired(now + 7200);
   CHECK(list.size() == 0);
 }
+
+TEST_CASE("a reload adds to the revocations and never drops one that came by event") {
+  RevocationList list;
+  int64_t now = unix_now();
+  auto by_event = sample_claims(now);
+  list.revoke_token(by_event.token_id, by_event.expires_at);
+  RevocationList::Snapshot older_reload;  // read before the event's revocation committed
+  auto other = sample_claims(now);
+  older_reload.tokens[other.token_id] = other.expires_at;
+  list.merge(older_reload);
+  CHECK(list.is_revoked(by_event));
+  CHECK(list.is_revoked(other));
+}

@@ -153,7 +153,7 @@ void TrustedTokens::stop() {
 }
 
 void TrustedTokens::reload_revocations() {
-  revocations_.replace(identity_.fetch_revocations());
+  revocations_.merge(identity_.fetch_revocations());
   revocations_.forget_expired(auth::unix_now());
 }
 

@@ -102,7 +102,8 @@ void Identity::reload_revocations() {
       entry.second = std::max(entry.second, r.expires_at);
     }
   }
-  revocations_.replace(std::move(snapshot));
+  revocations_.merge(snapshot);
+  revocations_.forget_expired(auth::unix_now());
 }
 
 void Identity::revoke(pqxx::work& tx, const RevocationRow& r) {
