@@ -24,10 +24,13 @@ stratus_packages() {
 
 # missing_packages: the names dpkg does not report as installed.
 missing_packages() {
-  local pkg
-  while read -r pkg; do
-    [[ $(dpkg-query -W -f='${db:Status-Status}' "$pkg" 2>/dev/null) == installed ]] || echo "$pkg"
-  done < <(stratus_packages | sort -u)
+  local wanted installed
+  wanted=$(stratus_packages | sort -u)
+  # One dpkg-query for all; unknown names are simply absent from its output.
+  # shellcheck disable=SC2086  # one word per package
+  installed=$(dpkg-query -W -f='${Package} ${db:Status-Status}\n' $wanted 2>/dev/null |
+    awk '$2 == "installed" { print $1 }' | sort -u || true)
+  comm -23 <(echo "$wanted") <(echo "$installed")
 }
 
 # ensure_packages: install what is missing (apt-get update once, only when needed).
