@@ -4,6 +4,15 @@
 // the queue after a short delay, to be delivered again (redelivered = true). A lost
 // connection is retried with capped exponential backoff, forever until stop(), declaring
 // the queue and bindings again each time. See topology.h for the conventions.
+//
+// A host's agent taking casts:
+//   ConsumerOptions options;
+//   options.queue = cast_routing_key("compute-agent", host);
+//   options.exchange = kCastsExchange;
+//   options.routing_keys = {options.queue};
+//   Consumer casts(url, options, [&](const Delivery& d) { return reconcile(d); }, logger,
+//                  [&] { resync_all(); });
+// The consumer starts consuming before on_connected runs, so a resync there misses nothing.
 #include <atomic>
 #include <chrono>
 #include <condition_variable>

@@ -5,7 +5,12 @@
 // confirms and deletes them. A crash between publish and delete publishes a row twice,
 // which at-least-once delivery allows (handlers are idempotent).
 //
-// Services apply `outbox_migrations()` with db::migrate(pool, "outbox", ...) at start.
+// Services apply `outbox_migrations()` with db::migrate(pool, "outbox", ...) at start:
+//   pool.transact([&](pqxx::work& tx) {
+//     store.revoke(tx, token_id);
+//     outbox::enqueue(tx, bus::kEventsExchange, "identity.token.revoked", revoked_message);
+//   });
+//   outbox::Relay relay(db_url, publisher, logger);  // one per replica, for the process's life
 #include <atomic>
 #include <chrono>
 #include <condition_variable>

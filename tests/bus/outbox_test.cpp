@@ -169,3 +169,23 @@ TEST_CASE("two relays on one outbox deliver every row, each once", "[integration
   CHECK(relay_a.stats().published + relay_b.stats().published == static_cast<uint64_t>(kMessages));
   CHECK(f.rows_left() == 0);
 }
+
+TEST_CASE("the relay reconnects after its database connection is cut", "[integration][outbox]") {
+  OutboxFixture f;
+  bus::Publisher publisher(testing::test_amqp_url(), f.logger);
+  outbox::Relay relay(f.database.url(), publisher, f.logger, fast_relay());
+  f.enqueue_committed("before", "1");
+  REQUIRE(f.inbox.wait_for(1));
+
+  // As a database restart or failover would; the pool's own idle connection goes too.
+  {
+    pqxx::connection admin(testing::test_pg_url());
+    pqxx::nontransaction(admin).exec(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = " + admin.quote(f.database.name()));
+  }
+  f.enqueue_committed("after", "2");
+
+  REQUIRE(f.inbox.wait_for(2, 15s));
+  CHECK(f.inbox.deliveries()[1].routing_key == f.key_prefix + ".after");
+  CHECK(relay.stats().failed >= 1);
+}
