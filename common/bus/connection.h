@@ -16,7 +16,7 @@
 namespace stratus::bus {
 
 struct ConnectionOptions {
-  std::string name = "stratus";  // shown by `rabbitmqctl list_connections user_provided_name`
+  std::string name = "stratus";  // the client property connection_name, for operators
   std::chrono::milliseconds timeout{5000};  // connect, login and each broker round trip
   int heartbeat_seconds = 0;     // 0: none (rabbitmq-c only sends heartbeats while called)
 };
