@@ -14,18 +14,32 @@ die()  { printf '%s ERROR: %s\n' "$(date +%H:%M:%S)" "$*" >&2; exit 1; }
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
-# phase NAME COMMAND...: run a command and print how long it took.
+# phase NAME COMMAND...: run a command and print how long it took. It runs under the caller's
+# errexit: a failing command ends the script, and the EXIT trap below names the phase that
+# failed. (Callers that test phase's status, `phase ... || rc=$?`, get the command's status.)
+STRATUS_PHASE=""
 phase() {
-  local name=$1; shift
-  local t0 rc=0
+  local name=$1 t0 rc; shift
   t0=$(now)
   log "== $name"
-  "$@" || rc=$?
-  local result="done"
-  ((rc == 0)) || result="FAILED (exit $rc)"
-  log "== $name: $result in $(elapsed "$t0") s"
+  STRATUS_PHASE=$name STRATUS_PHASE_T0=$t0
+  "$@"
+  rc=$?
+  STRATUS_PHASE=""
+  if ((rc == 0)); then
+    log "== $name: done in $(elapsed "$t0") s"
+  else
+    log "== $name: FAILED (exit $rc) in $(elapsed "$t0") s"
+  fi
   return "$rc"
 }
+report_failed_phase() {
+  local rc=$?
+  if ((rc != 0)) && [[ -n $STRATUS_PHASE ]]; then
+    log "== $STRATUS_PHASE: FAILED (exit $rc) in $(elapsed "$STRATUS_PHASE_T0") s"
+  fi
+}
+trap report_failed_phase EXIT
 
 # as_root COMMAND...: run as root, through sudo when we are not root.
 as_root() {

@@ -172,12 +172,12 @@ server_rabbitmq_stop() {
 rabbitmq_ensure_vhost_user() {
   local vhost=$1 user=$2 password=$3
   # Fast path (each rabbitmqctl costs a second or more): vhost, permissions and password in place.
-  if rabbitmqctl -q list_permissions -p "$vhost" 2>/dev/null | grep -qE "^$user[[:space:]]+\.\*[[:space:]]+\.\*[[:space:]]+\.\*$" &&
+  if rabbitmqctl -q list_permissions -p "$vhost" 2>/dev/null | grep -E "^${user}[[:space:]]+\.\*[[:space:]]+\.\*[[:space:]]+\.\*$" >/dev/null &&
     printf '%s\n' "$password" | rabbitmqctl -q authenticate_user "$user" >/dev/null 2>&1; then
     return 0
   fi
-  rabbitmqctl -q list_vhosts name | grep -qx "$vhost" || rabbitmqctl -q add_vhost "$vhost" >/dev/null
-  if rabbitmqctl -q list_users | awk '{ print $1 }' | grep -qx "$user"; then
+  rabbitmqctl -q list_vhosts name | grep -x "$vhost" >/dev/null || rabbitmqctl -q add_vhost "$vhost" >/dev/null
+  if rabbitmqctl -q list_users | awk '{ print $1 }' | grep -x "$user" >/dev/null; then
     printf '%s\n' "$password" | rabbitmqctl -q change_password "$user" >/dev/null
   else
     printf '%s\n' "$password" | rabbitmqctl -q add_user "$user" >/dev/null
