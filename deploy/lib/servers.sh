@@ -136,7 +136,8 @@ server_rabbitmq_running() {
 }
 
 rabbitmq_configure_loopback() {
-  local conf=/etc/rabbitmq/rabbitmq.conf env=/etc/rabbitmq/rabbitmq-env.conf
+  local conf=${STRATUS_RABBITMQ_CONF:-/etc/rabbitmq/rabbitmq.conf}
+  local env=${STRATUS_RABBITMQ_ENV:-/etc/rabbitmq/rabbitmq-env.conf}
   if ! grep -qs '^listeners.tcp' "$conf"; then
     {
       echo "# Written by Stratus deploy/cloud: AMQP and Erlang distribution on loopback only."
