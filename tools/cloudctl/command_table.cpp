@@ -6,13 +6,13 @@
 
 namespace stratus::cloudctl {
 
-namespace {
-
-std::string join(const std::vector<std::string>& words, const std::string& separator = " ") {
+std::string join_words(const std::vector<std::string>& words) {
   std::string joined;
-  for (const auto& word : words) joined += (joined.empty() ? "" : separator) + word;
+  for (const auto& word : words) joined += (joined.empty() ? "" : " ") + word;
   return joined;
 }
+
+namespace {
 
 bool starts_with(const std::vector<std::string>& whole, const std::vector<std::string>& prefix) {
   return prefix.size() <= whole.size() && std::equal(prefix.begin(), prefix.end(), whole.begin());
@@ -20,7 +20,7 @@ bool starts_with(const std::vector<std::string>& whole, const std::vector<std::s
 
 }  // namespace
 
-std::string Command::name() const { return join(words); }
+std::string Command::name() const { return join_words(words); }
 
 std::string Command::usage_line() const {
   std::string line = "cloudctl " + name();

@@ -38,6 +38,9 @@ struct Command {
   std::string usage_line() const;  // "cloudctl role add ROLE --user U --project P"
 };
 
+// "role add" for {"role", "add"}.
+std::string join_words(const std::vector<std::string>& words);
+
 // The options every command accepts, wherever they appear.
 const std::vector<OptionSpec>& global_options();
 

@@ -70,9 +70,13 @@ void login(CommandContext& ctx) {
 }
 
 void whoami(CommandContext& ctx) {
-  id::ValidateTokenRequest request;
-  request.set_token(ctx.session.bearer());
-  ctx.output.object(call_identity(ctx, &Stub::ValidateToken, request));
+  auto stub = id::Identity::NewStub(ctx.session.channel_for("identity"));
+  std::function<id::ValidateTokenRequest(const std::string&)> about = [](const std::string& bearer) {
+    id::ValidateTokenRequest request;
+    request.set_token(bearer);
+    return request;
+  };
+  ctx.output.object(ctx.session.call_about_token("identity", *stub, &Stub::ValidateToken, about));
 }
 
 void logout(CommandContext& ctx) {
@@ -82,10 +86,7 @@ void logout(CommandContext& ctx) {
 }
 
 void token_issue(CommandContext& ctx) {
-  id::AuthenticateRequest request;
-  request.set_token(ctx.session.bearer());
-  request.set_project(ctx.args.value_or("project", ""));
-  id::Token token = ctx.session.authenticate(request);
+  id::Token token = ctx.session.reissue(ctx.args.value_or("project", ""));
   // Printing the bearer string on stdout is the purpose of this command.
   ctx.output.object(token, {"token", "info.expires_at", "info.project_name", "info.user_name"});
 }

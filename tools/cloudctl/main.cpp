@@ -42,9 +42,9 @@ int help_or_unknown(const CommandTable& table, const std::vector<std::string>& t
   if (words.empty())
     std::cerr << "cloudctl: missing command\n";
   else if (exact)
-    std::cerr << "cloudctl: '" << Command{words, {}, {}, {}, "", "", nullptr}.name() << "' needs a verb\n";
+    std::cerr << "cloudctl: '" << join_words(words) << "' needs a verb\n";
   else
-    std::cerr << "cloudctl: unknown command '" << Command{words, {}, {}, {}, "", "", nullptr}.name() << "'\n";
+    std::cerr << "cloudctl: unknown command '" << join_words(words) << "'\n";
   table.print_help(std::cerr, table.matching(prefix));
   return kUsageError;
 }

@@ -161,6 +161,21 @@ identity::Token Session::login(const std::string& username, const std::string& p
   return token;
 }
 
+identity::Token Session::reissue(const std::string& project) {
+  identity::AuthenticateRequest request;
+  request.set_token(bearer());
+  request.set_project(project);
+  try {
+    return authenticate(request);
+  } catch (const CloudError& error) {
+    // Only an expired token is worth renewing; the server's clock is the one that counts.
+    if (error.status_name() != "UNAUTHENTICATED" || lower(error.what()).find("expired") == std::string::npos) throw;
+  }
+  renew_by_password();
+  request.set_token(cached_->bearer);
+  return authenticate(request);
+}
+
 bool Session::logout() {
   load_cache_once();
   if (!cached_) return false;
@@ -168,7 +183,7 @@ bool Session::logout() {
   identity::RevokeTokenRequest request;
   request.set_token(cached_->bearer);
   identity::Empty empty;
-  grpc::Status status = attempt_with(cached_->bearer, [&](grpc::ClientContext& context) {
+  grpc::Status status = attempt_with(cached_->bearer, [&](grpc::ClientContext& context, const std::string&) {
     return stub->RevokeToken(&context, request, &empty);
   });
   remove_token_cache(cache_path_);
@@ -184,7 +199,7 @@ grpc::Status Session::attempt_with(const std::string& bearer, const Attempt& att
   grpc::ClientContext context;
   set_deadline(context);
   context.AddMetadata("authorization", "Bearer " + bearer);
-  return attempt(context);
+  return attempt(context, bearer);
 }
 
 void Session::invoke(const std::string& service, const Attempt& attempt) {

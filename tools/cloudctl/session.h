@@ -54,15 +54,30 @@ class Session {
                 grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
                 const Request& request) {
     Response response;
-    invoke(service, [&](grpc::ClientContext& context) { return (stub.*method)(&context, request, &response); });
+    invoke(service, [&](grpc::ClientContext& context, const std::string&) {
+      return (stub.*method)(&context, request, &response);
+    });
+    return response;
+  }
+
+  // The same for a request about the caller's own token (ValidateToken): it is built for the
+  // bearer the call carries, so a renewal in between does not leave the old token in it.
+  template <typename Stub, typename Request, typename Response>
+  Response call_about_token(const std::string& service, Stub& stub,
+                            grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                            const std::function<Request(const std::string& bearer)>& make_request) {
+    Response response;
+    invoke(service, [&](grpc::ClientContext& context, const std::string& bearer) {
+      return (stub.*method)(&context, make_request(bearer), &response);
+    });
     return response;
   }
 
   // Logs in with a password, caches the token and returns it.
   cloud::identity::v1::Token login(const std::string& username, const std::string& password,
                                    const std::string& project);
-  // Authenticate as given (password, access key or token); nothing is cached.
-  cloud::identity::v1::Token authenticate(const cloud::identity::v1::AuthenticateRequest& request);
+  // A new token from the current one, optionally scoped to another project; nothing is cached.
+  cloud::identity::v1::Token reissue(const std::string& project);
   // The bearer string of a usable token, renewing it if needed.
   std::string bearer();
   // The cached token's record, if there is one for this profile and endpoint.
@@ -71,7 +86,8 @@ class Session {
   bool logout();
 
  private:
-  using Attempt = std::function<grpc::Status(grpc::ClientContext&)>;
+  using Attempt = std::function<grpc::Status(grpc::ClientContext&, const std::string& bearer)>;
+  cloud::identity::v1::Token authenticate(const cloud::identity::v1::AuthenticateRequest& request);
   void invoke(const std::string& service, const Attempt& attempt);
   grpc::Status attempt_with(const std::string& bearer, const Attempt& attempt);
   void renew_by_password();
