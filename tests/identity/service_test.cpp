@@ -1,0 +1,1 @@
+#include "tests/identity/identity_test_support.h"
