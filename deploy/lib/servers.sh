@@ -103,6 +103,12 @@ pg_private_start() {
     return 0
   fi
   if port_open 127.0.0.1 "$port"; then
+    # Another trust-auth PostgreSQL already serves the port (a developer's own, or a second
+    # build dir's fixture): tests make their own databases, so it serves them as well.
+    if PGCONNECT_TIMEOUT=5 psql -X -Atq -w -d "postgresql://postgres@127.0.0.1:$port/postgres" -c 'select 1' >/dev/null 2>&1; then
+      log "postgres (private): port $port already serves PostgreSQL with trust auth ($(port_owner "$port")): using it"
+      return 0
+    fi
     die "port $port is taken by another server ($(port_owner "$port")); set STRATUS_TEST_PG_PORT and STRATUS_TEST_PG_URL to use another"
   fi
   mkdir -p "$dir"
