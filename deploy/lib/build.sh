@@ -5,7 +5,9 @@
 # STRATUS_CMAKE_ARGS adds cmake options (e.g. -DSTRATUS_SKIP=...).
 stratus_build() {
   local dir=${1:-$STRATUS_BUILD}
-  mkdir -p "$CCACHE_DIR" 2>/dev/null || export CCACHE_DIR=$STRATUS_ROOT/.cache/ccache
+  if ! mkdir -p "$CCACHE_DIR" 2>/dev/null || [[ ! -w $CCACHE_DIR ]]; then
+    export CCACHE_DIR=$STRATUS_ROOT/.cache/ccache  # not root: a cache in the clone (.gitignored)
+  fi
   # Cache hits across clones (CI builds a fresh clone each time): paths relative to the clone,
   # and the build directory left out of the hash.
   export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$STRATUS_ROOT}
