@@ -76,6 +76,7 @@ EOF
 }
 
 # start_qemu SERIAL_LOG PORT QEMU_ARGS...: starts QEMU in the background (QEMU_PID).
+# virtio-rng: the guest's host-key generation waits for the kernel RNG, slow to seed under TCG.
 start_qemu() {
     local serial_log=$1 port=$2
     shift 2
@@ -83,6 +84,7 @@ start_qemu() {
         -serial "file:$serial_log" \
         -netdev "user,id=n0,hostfwd=tcp:127.0.0.1:$port-:22" \
         -device "virtio-net-pci,netdev=n0,mac=$GUEST_MAC" \
+        -device virtio-rng-pci \
         "$@" < /dev/null > "$serial_log.qemu" 2>&1 &
     QEMU_PID=$!
 }

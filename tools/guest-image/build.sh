@@ -14,7 +14,9 @@ usage() { echo "usage: $0 OUTDIR" >&2; exit 2; }
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 OUTDIR=$(realpath -m "$1")
-DEB_CACHE=${STRATUS_GUEST_CACHE:-$OUTDIR/.cache}/debs
+CACHE=${STRATUS_GUEST_CACHE:-$OUTDIR/.cache}
+DEB_CACHE=$CACHE/debs                  # downloaded .deb files
+EXTRACT_CACHE=$CACHE/extracted         # their unpacked contents (the kernel's takes ~5 s)
 WORK=$OUTDIR/.work
 ROOT=$WORK/initramfs
 PATH=$PATH:/usr/sbin:/sbin
@@ -22,7 +24,7 @@ PATH=$PATH:/usr/sbin:/sbin
 # Modules the guest needs for its NIC, its disks and the config drive (ISO9660 or vfat,
 # on virtio-blk, virtio-scsi or an IDE/SATA cdrom). Their dependencies are added automatically.
 GUEST_MODULES=(virtio_pci virtio_net virtio_blk virtio_scsi virtio_rng
-               isofs sr_mod sd_mod ata_piix ata_generic vfat nls_cp437 nls_iso8859-1 nls_utf8)
+               isofs sr_mod sd_mod ata_piix ata_generic vfat nls_cp437 nls_ascii nls_iso8859-1 nls_utf8)
 KERNEL_CMDLINE="console=ttyS0 panic=-1"
 
 log() { echo "guest-image: $*" >&2; }
@@ -39,9 +41,22 @@ require_host_tools() {
         die "missing ${missing[*]}; install the packages in $HERE/packages.txt"
 }
 
+declare -A CANDIDATE_VERSION=()
+
+# One apt-cache call for all packages: each call costs a second or two.
+load_candidate_versions() {
+    local line package=""
+    while read -r line; do
+        if [[ $line =~ ^([^[:space:]]+):$ ]]; then
+            package=${BASH_REMATCH[1]}
+        elif [[ $line =~ ^Candidate:\ (.+)$ && -n $package ]]; then
+            CANDIDATE_VERSION[$package]=${BASH_REMATCH[1]}
+        fi
+    done < <(apt-cache policy "$@")
+}
+
 candidate_version() {
-    local version
-    version=$(apt-cache policy "$1" | awk '/Candidate:/ { print $2 }')
+    local version=${CANDIDATE_VERSION[$1]:-}
     [[ -n $version && $version != "(none)" ]] ||
         die "package $1 has no candidate version (run apt-get update?)"
     echo "$version"
@@ -75,7 +90,17 @@ deb_path() {
     echo "$file"
 }
 
-extract_deb() { mkdir -p "$2" && dpkg-deb -x "$1" "$2"; }
+# extracted_deb DEB: a directory with DEB's files, unpacked once into the cache.
+extracted_deb() {
+    local deb=$1 dir
+    dir=$EXTRACT_CACHE/$(basename "$deb" .deb)
+    if [[ ! -f $dir/.complete ]]; then
+        rm -rf "$dir"
+        dpkg-deb -x "$deb" "$dir"
+        touch "$dir/.complete"
+    fi
+    echo "$dir"
+}
 
 inputs_fingerprint() {
     { printf '%s\n' "$@" "$KERNEL_CMDLINE" "${GUEST_MODULES[@]}"
@@ -93,13 +118,26 @@ install_busybox() {
     done < <("$ROOT/bin/busybox" --list-full)
 }
 
+LIBRARY_ROOTS=()   # extracted dropbear-bin and the library packages it depends on
+
 # find_library NAME: the file for a DT_NEEDED name among the extracted library packages.
 find_library() {
-    local dir
-    for dir in lib/x86_64-linux-gnu usr/lib/x86_64-linux-gnu; do
-        if [[ -e $WORK/libs/$dir/$1 ]]; then echo "$WORK/libs/$dir/$1"; return 0; fi
+    local root dir
+    for root in "${LIBRARY_ROOTS[@]}"; do
+        for dir in lib/x86_64-linux-gnu usr/lib/x86_64-linux-gnu; do
+            if [[ -e $root/$dir/$1 ]]; then echo "$root/$dir/$1"; return 0; fi
+        done
     done
     die "library $1 needed by dropbear not found in its Debian dependencies"
+}
+
+# find_in_packages PATH: PATH (e.g. usr/sbin/dropbear) from whichever package has it.
+find_in_packages() {
+    local root
+    for root in "${LIBRARY_ROOTS[@]}"; do
+        if [[ -e $root/$1 ]]; then echo "$root/$1"; return 0; fi
+    done
+    die "$1 not found in the dropbear packages"
 }
 
 copy_needed_libraries() {
@@ -114,10 +152,10 @@ copy_needed_libraries() {
 install_dropbear() {
     local binary
     for binary in usr/sbin/dropbear usr/bin/dropbearkey; do
-        install -D -m 755 "$WORK/libs/$binary" "$ROOT/$binary"
+        install -D -m 755 "$(find_in_packages "$binary")" "$ROOT/$binary"
         copy_needed_libraries "$ROOT/$binary"
     done
-    install -D -m 755 "$(readlink -f "$WORK/libs/lib64/ld-linux-x86-64.so.2")" \
+    install -D -m 755 "$(readlink -f "$(find_in_packages lib64/ld-linux-x86-64.so.2)")" \
         "$ROOT/lib64/ld-linux-x86-64.so.2"
 }
 
@@ -140,7 +178,7 @@ add_module() {
 
 install_kernel_modules() {
     local kernel_root=$1 kver=$2 name module
-    depmod -b "$kernel_root" "$kver"
+    [[ -f $kernel_root/lib/modules/$kver/modules.dep ]] || depmod -b "$kernel_root" "$kver"
     for name in "${GUEST_MODULES[@]}"; do add_module "$name" "$kernel_root" "$kver"; done
     for module in "${MODULE_ORDER[@]}"; do
         install -D -m 644 "$kernel_root/lib/modules/$kver/$module" "$ROOT/lib/modules/$kver/$module"
@@ -214,12 +252,13 @@ publish_outputs() {
 
 main() {
     require_host_tools
-    mkdir -p "$OUTDIR" "$DEB_CACHE"
-    local kernel_package kver packages=() debs=() package fingerprint
+    mkdir -p "$OUTDIR" "$DEB_CACHE" "$EXTRACT_CACHE"
+    local kernel_package kver packages=() debs=() package fingerprint kernel_root deb
     kernel_package=$(resolve_kernel_package)
     kver=${kernel_package#linux-image-}
-    mapfile -t packages < <(echo busybox-static; resolve_dropbear_packages)
-    for package in "$kernel_package" "${packages[@]}"; do debs+=("$(deb_path "$package")"); done
+    mapfile -t packages < <(echo "$kernel_package"; echo busybox-static; resolve_dropbear_packages)
+    load_candidate_versions "${packages[@]}"
+    for package in "${packages[@]}"; do debs+=("$(deb_path "$package")"); done
 
     fingerprint=$(inputs_fingerprint "${debs[@]##*/}")
     if [[ -f $OUTDIR/.fingerprint && $(cat "$OUTDIR/.fingerprint") == "$fingerprint" &&
@@ -231,16 +270,15 @@ main() {
     log "building in $OUTDIR (kernel $kver)"
     rm -rf "$WORK" "$OUTDIR/.fingerprint"
     mkdir -p "$ROOT"
-    extract_deb "${debs[0]}" "$WORK/kernel"
-    extract_deb "${debs[1]}" "$WORK/busybox"
-    for package in "${debs[@]:2}"; do extract_deb "$package" "$WORK/libs"; done
+    kernel_root=$(extracted_deb "${debs[0]}")
+    for deb in "${debs[@]:2}"; do LIBRARY_ROOTS+=("$(extracted_deb "$deb")"); done
 
-    install_busybox "$WORK/busybox"
+    install_busybox "$(extracted_deb "${debs[1]}")"
     install_dropbear
-    install_kernel_modules "$WORK/kernel" "$kver"
+    install_kernel_modules "$kernel_root" "$kver"
     install_config_files
     write_initramfs
-    cp "$WORK/kernel/boot/vmlinuz-$kver" "$WORK/vmlinuz"
+    cp "$kernel_root/boot/vmlinuz-$kver" "$WORK/vmlinuz"
     write_disk
     publish_outputs
     echo "$fingerprint" > "$OUTDIR/.fingerprint"
