@@ -22,6 +22,9 @@ void Server::run_until_signal(const std::function<void()>& before_shutdown, std:
   block_termination_signals();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
+  // gRPC sets SO_REUSEPORT by default, which lets a second process silently share the port
+  // and take half the calls; a port in use must be an error instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   int bound_port = 0;
   builder.AddListeningPort(listen_address_, grpc::InsecureServerCredentials(), &bound_port);
   for (auto* service : services_) builder.RegisterService(service);
