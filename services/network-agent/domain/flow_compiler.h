@@ -1,0 +1,70 @@
+#pragma once
+// Turns the desired state of every port on this host into the flows of the integration
+// bridge and the external bridge. Pure: same input, same flows. See docs/network-agent.md
+// for the table layout; the constants below are that layout.
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "domain/flow.h"
+#include "network/v1/network.pb.h"
+
+namespace stratus::network_agent {
+
+// Tables of the integration bridge, in the order a packet meets them.
+namespace table {
+inline constexpr int kClassify = 0;          // in_port + anti-spoofing; sets reg5/reg6
+inline constexpr int kArp = 20;              // answers ARP for subnet gateways
+inline constexpr int kEgressConntrack = 30;  // ct() in the sending port's zone
+inline constexpr int kEgressFirewall = 31;   // the sending port's egress rules
+inline constexpr int kRoute = 40;            // to the gateway MAC with a floating IP: SNAT
+inline constexpr int kSnatLookup = 45;       // ct(nat) in the NAT zone
+inline constexpr int kSnatCommit = 46;       // new outbound connections get nat(src=FIP)
+inline constexpr int kSnatRewrite = 47;      // source MAC of the floating IP
+inline constexpr int kExternalNextHop = 48;  // learned: destination MAC per outside address
+inline constexpr int kL2Forward = 50;        // destination MAC within the network: sets reg7
+inline constexpr int kDnatLookup = 60;       // from the external bridge, to a floating IP
+inline constexpr int kDnatCommit = 61;       // new inbound connections get nat(dst=fixed)
+inline constexpr int kDnatDeliver = 62;      // MACs of the gateway and of the port
+inline constexpr int kIngressConntrack = 70;  // ct() in the receiving port's zone
+inline constexpr int kIngressFirewall = 71;   // the receiving port's ingress rules
+}  // namespace table
+
+// Conntrack zone of the floating-IP NAT; ports use their ofport as zone (< 0xff00).
+inline constexpr int kNatZone = 0xfff0;
+// Cookie of flows that belong to no single port (shared, per network, per remote group).
+inline constexpr std::uint64_t kSharedCookie = 0x1;
+// Cookie of the flows OVS itself learns in kExternalNextHop; never ours to diff.
+inline constexpr std::uint64_t kLearnedCookie = 0x2;
+
+// A port of this host: its desired state and where it is plugged (ofport on the
+// integration bridge).
+struct LocalPort {
+  cloud::network::v1::PortBinding binding;
+  int ofport = 0;
+};
+
+// The patch ports joining the two bridges: patch-ex on the integration bridge and
+// patch-int on the external bridge.
+struct BridgeLayout {
+  int integration_patch_ofport = 0;
+  int external_patch_ofport = 0;
+};
+
+struct HostFlows {
+  FlowSet integration;
+  FlowSet external;
+};
+
+HostFlows compile_host(const std::vector<LocalPort>& ports, const BridgeLayout& layout);
+
+// The per-port cookie: the first 16 hex digits of the port id when it is a UUID (so a
+// person can find a port's flows with `dump-flows br-int cookie=0x.../-1`), else a hash.
+std::uint64_t port_cookie(const std::string& port_id);
+
+// The value/mask pairs covering [min, max] of a 16-bit transport port, as OVS prints
+// them ("22", "0x16/0xfffe").
+std::vector<std::string> port_range_matches(int min, int max);
+
+}  // namespace stratus::network_agent

@@ -1,0 +1,163 @@
+#include "domain/flow_compiler.h"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+
+#include "domain/test_bindings.h"
+
+using namespace stratus::network_agent;
+using namespace stratus::network_agent::testing;
+
+namespace {
+
+const std::string kPortA = "aaaaaaaa-0000-4000-8000-000000000001";
+const std::string kPortB = "bbbbbbbb-0000-4000-8000-000000000002";
+const BridgeLayout kLayout{1, 1};
+
+std::vector<Flow> flows_in(const FlowSet& flows, int table_id) {
+  std::vector<Flow> out;
+  for (const auto& f : flows)
+    if (f.table == table_id) out.push_back(f);
+  return out;
+}
+
+bool has_flow(const FlowSet& flows, int table_id, const std::vector<std::string>& match_fields,
+              const std::string& actions_part) {
+  Flow wanted = make_flow(table_id, 0, 0, match_fields, "");
+  return std::any_of(flows.begin(), flows.end(), [&](const Flow& f) {
+    return f.table == table_id && f.match == wanted.match && f.actions.find(actions_part) != std::string::npos;
+  });
+}
+
+// Ports each with one ingress rule from a remote group of `members` addresses.
+std::size_t flows_for_remote_group(int ports, int members) {
+  std::vector<std::string> addresses;
+  for (int m = 0; m < members; ++m) addresses.push_back("10.1." + std::to_string(m / 250) + "." + std::to_string(m % 250 + 1));
+  std::vector<LocalPort> local;
+  for (int p = 0; p < ports; ++p) {
+    auto b = port_binding("port-" + std::to_string(p), 100, "fa:16:3e:00:01:" + std::to_string(10 + p),
+                          "10.0.0." + std::to_string(10 + p));
+    add_remote_group_rule(b, "r", "ingress", "group-g", addresses);
+    local.push_back({b, 10 + p});
+  }
+  return compile_host(local, kLayout).integration.size();
+}
+
+}  // namespace
+
+TEST_CASE("a port may send only from its own MAC and addresses", "[compiler]") {
+  auto flows = compile_host({{port_binding(kPortA, 100, "fa:16:3e:00:00:01", "10.0.0.5"), 3}}, kLayout).integration;
+  auto classify = flows_in(flows, table::kClassify);
+  CHECK(has_flow(flows, table::kClassify, {"in_port=3", "dl_src=fa:16:3e:00:00:01", "ip", "nw_src=10.0.0.5"},
+                 "goto_table:30"));
+  CHECK(has_flow(flows, table::kClassify,
+                 {"in_port=3", "dl_src=fa:16:3e:00:00:01", "arp", "arp_spa=10.0.0.5", "arp_sha=fa:16:3e:00:00:01"},
+                 "goto_table:20"));
+  // Nothing else from in_port=3 passes table 0: the rest falls to the drop at priority 0.
+  for (const auto& f : classify)
+    if (f.match.find("in_port=3") != std::string::npos) CHECK(f.match.find("dl_src=fa:16:3e:00:00:01") != std::string::npos);
+  CHECK(has_flow(flows, table::kClassify, {}, "drop"));
+}
+
+TEST_CASE("the gateway of a port's subnet answers ARP inside the port's network only", "[compiler]") {
+  auto flows = compile_host({{port_binding(kPortA, 100, "fa:16:3e:00:00:01", "10.0.0.5"), 3}}, kLayout).integration;
+  CHECK(has_flow(flows, table::kArp, {"reg6=0x64", "arp", "arp_tpa=10.0.0.1", "arp_op=1"},
+                 "set_field:fa:16:3e:00:00:fe->arp_sha"));
+}
+
+TEST_CASE("a port without rules gets no firewall allow flows", "[compiler]") {
+  auto flows = compile_host({{port_binding(kPortA, 100, "fa:16:3e:00:00:01", "10.0.0.5"), 3}}, kLayout).integration;
+  for (int t : {table::kEgressFirewall, table::kIngressFirewall})
+    for (const auto& f : flows_in(flows, t)) CHECK(f.match.find("reg") == std::string::npos);
+}
+
+TEST_CASE("a tcp/22 rule from a CIDR becomes one ingress flow for that CIDR and port", "[compiler]") {
+  auto b = port_binding(kPortA, 100, "fa:16:3e:00:00:01", "10.0.0.5");
+  add_tcp_rule(b, "r1", "ingress", 22, "192.168.1.0/24");
+  auto flows = compile_host({{b, 3}}, kLayout).integration;
+  CHECK(has_flow(flows, table::kIngressFirewall,
+                 {"ct_state=-rpl+trk", "tcp", "reg7=0x3", "nw_src=192.168.1.0/24", "tp_dst=22"},
+                 "ct(commit,zone=NXM_NX_REG7[0..15]),output:NXM_NX_REG7[0..15]"));
+}
+
+TEST_CASE("an egress rule to anywhere matches no remote address", "[compiler]") {
+  auto b = port_binding(kPortA, 100, "fa:16:3e:00:00:01", "10.0.0.5");
+  add_rule(b, "r1", "egress").set_remote_ip_prefix("0.0.0.0/0");
+  auto flows = compile_host({{b, 3}}, kLayout).integration;
+  CHECK(has_flow(flows, table::kEgressFirewall, {"ct_state=-rpl+trk", "ip", "reg5=0x3"}, "goto_table:40"));
+}
+
+TEST_CASE("a port range becomes the fewest masked matches", "[compiler]") {
+  CHECK(port_range_matches(22, 22) == std::vector<std::string>{"22"});
+  CHECK(port_range_matches(22, 23) == std::vector<std::string>{"0x16/0xfffe"});
+  CHECK(port_range_matches(1000, 1999).size() <= 12);
+  CHECK(port_range_matches(0, 65535).empty());
+  CHECK(port_range_matches(1, 65535).size() == 16);
+}
+
+TEST_CASE("remote-group rules use one conjunction per group shared by ports", "[compiler]") {
+  auto a = port_binding(kPortA, 100, "fa:16:3e:00:00:01", "10.0.0.5");
+  auto b = port_binding(kPortB, 100, "fa:16:3e:00:00:02", "10.0.0.6");
+  add_remote_group_rule(a, "r", "ingress", "default", {"10.0.0.5", "10.0.0.6"});
+  add_remote_group_rule(b, "r", "ingress", "default", {"10.0.0.5", "10.0.0.6"});
+  auto flows = compile_host({{a, 3}, {b, 4}}, kLayout).integration;
+  CHECK(has_flow(flows, table::kIngressFirewall, {"ct_state=-rpl+trk", "ip", "reg7=0x3"}, ",1/2)"));
+  CHECK(has_flow(flows, table::kIngressFirewall, {"ct_state=-rpl+trk", "ip", "reg7=0x4"}, ",1/2)"));
+  CHECK(has_flow(flows, table::kIngressFirewall, {"ip", "nw_src=10.0.0.5"}, ",2/2)"));
+  CHECK(has_flow(flows, table::kIngressFirewall, {"ip", "nw_src=10.0.0.6"}, ",2/2)"));
+  std::size_t conj_action_flows = 0;
+  for (const auto& f : flows_in(flows, table::kIngressFirewall))
+    if (f.match.find("conj_id=") != std::string::npos) ++conj_action_flows;
+  CHECK(conj_action_flows == 1);
+}
+
+TEST_CASE("flows grow with ports plus members, not their product", "[compiler]") {
+  std::size_t base = flows_for_remote_group(10, 10);
+  std::size_t more_ports = flows_for_remote_group(20, 10);
+  std::size_t more_members = flows_for_remote_group(10, 20);
+  std::size_t both = flows_for_remote_group(20, 20);
+  CHECK(both - base == (more_ports - base) + (more_members - base));
+  // And the cost of one more port does not depend on the group's size.
+  CHECK(flows_for_remote_group(11, 200) - flows_for_remote_group(10, 200) ==
+        flows_for_remote_group(11, 10) - flows_for_remote_group(10, 10));
+}
+
+TEST_CASE("ports of different networks never forward to each other", "[compiler]") {
+  auto a = port_binding(kPortA, 100, "fa:16:3e:00:00:01", "10.0.0.5");
+  auto b = port_binding(kPortB, 200, "fa:16:3e:00:00:02", "10.0.0.5");  // same CIDR, other project
+  auto flows = compile_host({{a, 3}, {b, 4}}, kLayout).integration;
+  CHECK(has_flow(flows, table::kL2Forward, {"reg6=0x64", "dl_dst=fa:16:3e:00:00:01"}, "set_field:0x3->reg7"));
+  CHECK(has_flow(flows, table::kL2Forward, {"reg6=0xc8", "dl_dst=fa:16:3e:00:00:02"}, "set_field:0x4->reg7"));
+  CHECK_FALSE(has_flow(flows, table::kL2Forward, {"reg6=0x64", "dl_dst=fa:16:3e:00:00:02"}, ""));
+  CHECK(has_flow(flows, table::kL2Forward, {"reg6=0x64", "arp", "dl_dst=ff:ff:ff:ff:ff:ff"}, "output:3"));
+  CHECK_FALSE(has_flow(flows, table::kL2Forward, {"reg6=0x64", "arp", "dl_dst=ff:ff:ff:ff:ff:ff"}, "output:4"));
+}
+
+TEST_CASE("a floating IP is answered on the external bridge and NATed on this host", "[compiler]") {
+  auto a = port_binding(kPortA, 100, "fa:16:3e:00:00:01", "10.0.0.5");
+  add_floating_ip(a, "172.24.4.10", "fa:16:3e:00:0f:01");
+  auto host = compile_host({{a, 3}}, BridgeLayout{7, 8});
+  CHECK(has_flow(host.external, 0, {"arp", "arp_op=1", "arp_tpa=172.24.4.10"}, "set_field:172.24.4.10->arp_spa"));
+  CHECK(has_flow(host.external, 0, {"dl_dst=fa:16:3e:00:0f:01"}, "output:8"));
+  CHECK(has_flow(host.integration, table::kClassify, {"in_port=7"}, "goto_table:60"));
+  CHECK(has_flow(host.integration, table::kDnatCommit, {"ct_state=+new+trk", "ip", "reg7=0x3", "nw_dst=172.24.4.10"},
+                 "nat(dst=10.0.0.5)"));
+  CHECK(has_flow(host.integration, table::kSnatCommit, {"ct_state=+new+trk", "ip", "reg5=0x3", "nw_src=10.0.0.5"},
+                 "nat(src=172.24.4.10)"));
+}
+
+TEST_CASE("a floating IP claimed by two ports during a move goes to one of them", "[compiler]") {
+  auto a = port_binding(kPortA, 100, "fa:16:3e:00:00:01", "10.0.0.5");
+  auto b = port_binding(kPortB, 100, "fa:16:3e:00:00:02", "10.0.0.6");
+  add_floating_ip(a, "172.24.4.10", "fa:16:3e:00:0f:01");
+  add_floating_ip(b, "172.24.4.10", "fa:16:3e:00:0f:01");
+  auto host = compile_host({{a, 3}, {b, 4}}, kLayout);
+  CHECK(flows_in(host.integration, table::kDnatLookup).size() == 2);  // one for the FIP + the drop
+}
+
+TEST_CASE("compiling the same state twice gives the same flows", "[compiler]") {
+  auto a = port_binding(kPortA, 100, "fa:16:3e:00:00:01", "10.0.0.5");
+  add_remote_group_rule(a, "r", "ingress", "default", {"10.0.0.5"});
+  add_remote_group_rule(a, "r2", "egress", "other", {"10.0.0.9"});
+  CHECK(compile_host({{a, 3}}, kLayout).integration == compile_host({{a, 3}}, kLayout).integration);
+}
