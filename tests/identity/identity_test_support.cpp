@@ -118,6 +118,12 @@ std::string key_id_of(const std::string& token) {
   return parts.size() > 1 ? parts[1] : "";
 }
 
+std::string bytes_from_hex(const std::string& hex) {
+  std::string bytes;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) bytes += static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16));
+  return bytes;
+}
+
 std::vector<std::string> project_names(const v1::ListProjectsResponse& projects) {
   std::vector<std::string> names;
   for (const auto& p : projects.projects()) names.push_back(p.name());

@@ -122,6 +122,9 @@ IdentityClient logged_in(const IdentityClient& any, const std::string& user, con
 std::vector<std::string> token_parts(const std::string& token);
 std::string key_id_of(const std::string& token);
 
+// "0aff" -> "\x0a\xff": for bytea columns read with encode(column, 'hex').
+std::string bytes_from_hex(const std::string& hex);
+
 // Names of what a list holds, for readable comparisons.
 std::vector<std::string> project_names(const v1::ListProjectsResponse& projects);
 std::vector<std::string> user_names(const v1::ListUsersResponse& users);
