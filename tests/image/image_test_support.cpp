@@ -1,0 +1,249 @@
+#include "tests/image/image_test_support.h"
+
+#include <signal.h>
+
+#include <random>
+#include <thread>
+
+#include "common/rpc/status.h"
+#include "services/image/client/sha256.h"
+
+namespace stratus::image_test {
+namespace fs = std::filesystem;
+namespace {
+
+constexpr auto kCallTimeout = std::chrono::seconds(30);
+const std::string kMemberPassword = "Member-Pass-42";
+
+template <typename Request, typename Response>
+Response identity_call(idv1::Identity::Stub& stub,
+                       grpc::Status (idv1::Identity::Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                       const Request& request, const std::string& token, const std::string& what) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
+  if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
+  Response response;
+  auto status = (stub.*method)(&context, request, &response);
+  if (!status.ok()) throw std::runtime_error(what + " failed: " + describe(status));
+  return response;
+}
+
+idv1::Token login(idv1::Identity::Stub& stub, const std::string& user, const std::string& password,
+                  const std::string& project) {
+  idv1::AuthenticateRequest request;
+  request.mutable_password()->set_username(user);
+  request.mutable_password()->set_password(password);
+  request.set_project(project);
+  return identity_call(stub, &idv1::Identity::Stub::Authenticate, request, "", "login of " + user);
+}
+
+std::string unique_suffix() {
+  static std::mt19937 random(std::random_device{}());
+  return std::to_string(random() % 1000000);
+}
+
+}  // namespace
+
+std::string describe(const grpc::Status& status) {
+  return std::string(rpc::grpc_code_name(status.error_code())) + ": " + status.error_message();
+}
+
+// ---------------------------------------------------------------- ImageClient
+
+ImageClient::ImageClient(const std::string& address, std::string token, std::string project_id)
+    : stub_(v1::Images::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))),
+      token_(std::move(token)),
+      project_id_(std::move(project_id)) {}
+
+void ImageClient::prepare(grpc::ClientContext& context) const {
+  context.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
+  context.AddMetadata("authorization", "Bearer " + token_);
+}
+
+Reply<v1::Image> ImageClient::create(const std::string& name, const std::string& disk_format,
+                                     const std::string& visibility) const {
+  v1::CreateImageRequest request;
+  request.set_name(name);
+  request.set_disk_format(disk_format);
+  request.set_visibility(visibility);
+  return call(&Stub::CreateImage, request);
+}
+
+Reply<v1::Image> ImageClient::get(const std::string& image) const {
+  v1::GetImageRequest request;
+  request.set_image(image);
+  return call(&Stub::GetImage, request);
+}
+
+Reply<v1::Empty> ImageClient::remove(const std::string& image) const {
+  v1::DeleteImageRequest request;
+  request.set_image(image);
+  return call(&Stub::DeleteImage, request);
+}
+
+Reply<v1::ListImagesResponse> ImageClient::list(const v1::ListImagesRequest& request) const {
+  return call(&Stub::ListImages, request);
+}
+
+Reply<v1::Image> ImageClient::update(const v1::UpdateImageRequest& request) const {
+  return call(&Stub::UpdateImage, request);
+}
+
+Reply<v1::Image> ImageClient::upload_chunks(const std::string& image, uint64_t size, const std::string& sha256,
+                                            const std::vector<std::string>& chunks) const {
+  grpc::ClientContext context;
+  prepare(context);
+  Reply<v1::Image> reply;
+  auto stream = stub_->Upload(&context, &reply.value);
+  v1::UploadRequest message;
+  message.mutable_start()->set_image(image);
+  message.mutable_start()->set_size(size);
+  message.mutable_start()->set_sha256(sha256);
+  bool open = stream->Write(message);
+  for (const auto& chunk : chunks) {
+    if (!open) break;
+    message.set_data(chunk);
+    open = stream->Write(message);
+  }
+  stream->WritesDone();
+  reply.status = stream->Finish();
+  return reply;
+}
+
+Reply<v1::Image> ImageClient::upload(const std::string& image, const std::string& bytes) const {
+  std::vector<std::string> chunks;
+  for (size_t at = 0; at < bytes.size(); at += 64 * 1024) chunks.push_back(bytes.substr(at, 64 * 1024));
+  return upload_chunks(image, bytes.size(), sha256_hex(bytes), chunks);
+}
+
+Reply<std::string> ImageClient::download(const std::string& image, uint64_t offset) const {
+  grpc::ClientContext context;
+  prepare(context);
+  v1::DownloadRequest request;
+  request.set_image(image);
+  request.set_offset(offset);
+  auto stream = stub_->Download(&context, request);
+  Reply<std::string> reply;
+  v1::DownloadChunk chunk;
+  while (stream->Read(&chunk)) reply.value += chunk.data();
+  reply.status = stream->Finish();
+  return reply;
+}
+
+v1::Image ImageClient::create_active(const std::string& name, const std::string& bytes,
+                                     const std::string& visibility) const {
+  auto image = must(create(name, "raw", visibility), "creating image " + name);
+  return must(upload(image.id(), bytes), "uploading image " + name);
+}
+
+// ---------------------------------------------------------------- ImageCloud
+
+ImageCloud::ImageCloud(Env image_env)
+    : store_dir_(fs::temp_directory_path() / ("stratus-image-store-" + unique_suffix())),
+      image_env_(std::move(image_env)) {
+  test_support::ServiceOptions options;
+  options.binary = STRATUS_IDENTITY_BIN;
+  options.db_url = identity_db_.url();
+  options.env["STRATUS_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD"] = kAdminPassword;
+  identity_ = std::make_unique<test_support::ServiceProcess>(options);
+  identity_stub_ = idv1::Identity::NewStub(grpc::CreateChannel(identity_->address(), grpc::InsecureChannelCredentials()));
+  auto token = login(*identity_stub_, "admin", kAdminPassword, "admin");
+  admin_token_ = token.token();
+  admin_project_id_ = token.info().project_id();
+  start_image();
+}
+
+ImageCloud::~ImageCloud() {
+  image_.reset();
+  identity_.reset();
+  std::error_code ignored;
+  fs::remove_all(store_dir_, ignored);
+}
+
+void ImageCloud::start_image() {
+  test_support::ServiceOptions options;
+  options.binary = STRATUS_IMAGE_BIN;
+  options.db_url = image_db_.url();
+  options.env["STRATUS_IDENTITY_URL"] = identity_->address();
+  options.env["STRATUS_IDENTITY_SERVICE_USER"] = "admin";
+  options.env["STRATUS_IDENTITY_SERVICE_PASSWORD"] = kAdminPassword;
+  options.env["STRATUS_IDENTITY_SERVICE_PROJECT"] = "admin";
+  options.env["STRATUS_IMAGE_STORE_DIR"] = store_dir_.string();
+  for (const auto& [name, value] : image_env_) options.env[name] = value;
+  image_ = std::make_unique<test_support::ServiceProcess>(options);
+}
+
+void ImageCloud::restart_image(bool kill_first) {
+  if (kill_first) ::kill(image_->pid(), SIGKILL);
+  image_->stop();
+  image_.reset();
+  start_image();
+}
+
+ImageClient ImageCloud::client(const std::string& token, const std::string& project_id) const {
+  return ImageClient(image_->address(), token, project_id);
+}
+
+ImageClient ImageCloud::project_member(const std::string& label, const std::string& role) {
+  std::string suffix = unique_suffix();
+  std::string project = "proj-" + label + "-" + suffix;
+  std::string user = "user-" + label + "-" + suffix;
+  idv1::CreateProjectRequest new_project;
+  new_project.set_name(project);
+  identity_call(*identity_stub_, &idv1::Identity::Stub::CreateProject, new_project, admin_token_,
+                "creating project " + project);
+  idv1::CreateUserRequest new_user;
+  new_user.set_name(user);
+  new_user.set_password(kMemberPassword);
+  identity_call(*identity_stub_, &idv1::Identity::Stub::CreateUser, new_user, admin_token_, "creating user " + user);
+  idv1::RoleRequest grant;
+  grant.set_user(user);
+  grant.set_project(project);
+  grant.set_role(role);
+  identity_call(*identity_stub_, &idv1::Identity::Stub::AddRole, grant, admin_token_, "granting " + role);
+  auto token = login(*identity_stub_, user, kMemberPassword, project);
+  return client(token.token(), token.info().project_id());
+}
+
+std::vector<std::string> ImageCloud::stored_files() const {
+  std::vector<std::string> names;
+  if (!fs::exists(store_dir_)) return names;
+  for (const auto& entry : fs::directory_iterator(store_dir_)) names.push_back(entry.path().filename().string());
+  return names;
+}
+
+// ---------------------------------------------------------------- helpers
+
+std::string sha256_hex(const std::string& bytes) {
+  image::Sha256 hash;
+  hash.update(bytes.data(), bytes.size());
+  return hash.hex_digest();
+}
+
+std::string pattern_bytes(size_t size, unsigned seed) {
+  std::string bytes(size, '\0');
+  for (size_t i = 0; i < size; ++i) bytes[i] = static_cast<char>((i * 31 + seed * 7 + (i >> 10)) & 0xff);
+  return bytes;
+}
+
+std::vector<std::string> image_names(const v1::ListImagesResponse& list) {
+  std::vector<std::string> names;
+  for (const auto& i : list.images()) names.push_back(i.name());
+  return names;
+}
+
+bool becomes(const ImageClient& client, const std::string& image, const std::string& status,
+             std::chrono::milliseconds timeout) {
+  return test_support::eventually(
+      [&] {
+        auto reply = client.get(image);
+        return reply.ok() && reply.value.status() == status;
+      },
+      timeout);
+}
+
+}  // namespace stratus::image_test
+
+std::string Catch::StringMaker<grpc::StatusCode>::convert(grpc::StatusCode code) {
+  return stratus::rpc::grpc_code_name(code);
+}
