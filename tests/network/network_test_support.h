@@ -1,0 +1,95 @@
+#pragma once
+// What the network API tests share: one real stratus-identity and one stratus-network
+// process for the whole test binary (each on a database of its own), tenants made through
+// identity's API, and a gRPC client for the network API that carries a tenant's token.
+// Tests keep apart by working in projects of their own.
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include <grpcpp/grpcpp.h>
+
+#include "identity/v1/identity.grpc.pb.h"
+#include "network/v1/network.grpc.pb.h"
+#include "tests/support/service_process.h"
+#include "tests/support/test_database.h"
+
+namespace stratus::network_test {
+
+namespace v1 = cloud::network::v1;
+using Stub = v1::Network::Stub;
+using grpc::StatusCode;
+
+template <typename Response>
+struct Reply {
+  grpc::Status status;
+  Response value;
+  bool ok() const { return status.ok(); }
+  StatusCode code() const { return status.error_code(); }
+  std::string message() const { return status.error_message(); }
+};
+
+// The response, or an exception naming `what`: for set-up steps that are not under test.
+template <typename Response>
+Response must(const Reply<Response>& reply, const std::string& what) {
+  if (!reply.ok()) throw std::runtime_error(what + " failed: " + reply.message());
+  return reply.value;
+}
+
+class NetworkClient {
+ public:
+  NetworkClient(std::shared_ptr<grpc::Channel> channel, std::string token)
+      : stub_(std::make_shared<Stub>(channel)), token_(std::move(token)) {}
+
+  template <typename Request, typename Response>
+  Reply<Response> call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                       const Request& request) const {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    context.AddMetadata("authorization", "Bearer " + token_);
+    Reply<Response> reply;
+    reply.status = ((*stub_).*method)(&context, request, &reply.value);
+    return reply;
+  }
+
+  // The calls most tests make.
+  Reply<v1::NetworkInfo> create_network(const std::string& name, bool external = false, bool shared = false) const;
+  Reply<v1::Subnet> create_subnet(const std::string& name, const std::string& network, const std::string& cidr) const;
+  Reply<v1::Port> create_port(const std::string& network, const std::string& name = "") const;
+  Reply<v1::SecurityGroup> get_group(const std::string& group) const;
+
+ private:
+  std::shared_ptr<Stub> stub_;
+  std::string token_;
+};
+
+struct Tenant {
+  std::string project_id;
+  NetworkClient client;
+};
+
+class Cloud {
+ public:
+  // The one cloud of this test binary, started on first use.
+  static Cloud& instance();
+  Cloud();
+
+  // A new project with a member user; names get a unique suffix.
+  Tenant tenant(const std::string& name);
+  const NetworkClient& admin() const { return *admin_; }
+  const std::string& network_address() const { return network_->address(); }
+
+ private:
+  std::string login(const std::string& user, const std::string& password, const std::string& project);
+
+  test_support::TestDatabase identity_db_, network_db_;
+  std::unique_ptr<test_support::ServiceProcess> identity_, network_;
+  std::unique_ptr<cloud::identity::v1::Identity::Stub> identity_stub_;
+  std::string admin_token_;
+  std::unique_ptr<NetworkClient> admin_;
+};
+
+// "name-1a2b3c": unique per call.
+std::string unique(const std::string& name);
+
+}  // namespace stratus::network_test
