@@ -1,5 +1,7 @@
 #include "tests/identity/identity_test_support.h"
 
+#include <cstdlib>
+
 #include "common/rpc/status.h"
 
 namespace stratus::identity_test {
@@ -72,7 +74,9 @@ Reply<v1::ListUsersResponse> IdentityClient::list_users() const {
 test_support::ServiceOptions identity_options(const TestDatabase& database,
                                               const std::map<std::string, std::string>& extra) {
   test_support::ServiceOptions options;
-  options.binary = STRATUS_IDENTITY_BIN;
+  // STRATUS_TEST_IDENTITY_BIN runs the tests against another build (e.g. an installed one).
+  const char* binary = std::getenv("STRATUS_TEST_IDENTITY_BIN");
+  options.binary = binary && *binary ? binary : STRATUS_IDENTITY_BIN;
   options.db_url = database.url();
   options.env["STRATUS_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD"] = kAdminPassword;
   // Debug level: the no-secrets-in-logs check then covers everything the service can say.
