@@ -147,6 +147,12 @@ bool TokenVerifier::lookup_key(const std::string& key_id, std::string& public_ke
 }
 
 TokenClaims TokenVerifier::verify(std::string_view token, int64_t now) const {
+  TokenClaims claims = verify_signature(token);
+  if (claims.expires_at <= now) throw unauthenticated("token expired; log in again");
+  return claims;
+}
+
+TokenClaims TokenVerifier::verify_signature(std::string_view token) const {
   // stv1.<kid>.<claims>.<sig>
   auto dot1 = token.find('.');
   auto dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);
@@ -166,9 +172,7 @@ TokenClaims TokenVerifier::verify(std::string_view token, int64_t now) const {
                                   reinterpret_cast<const unsigned char*>(public_key.data())) != 0)
     throw unauthenticated("token signature is invalid");
 
-  TokenClaims claims = parse_claims(claims_text);
-  if (claims.expires_at <= now) throw unauthenticated("token expired; log in again");
-  return claims;
+  return parse_claims(claims_text);
 }
 
 }  // namespace stratus::auth

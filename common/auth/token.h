@@ -47,6 +47,8 @@ class TokenVerifier {
   // Throws stratus::Error(Unauthenticated) naming what is wrong: malformed, unknown key,
   // bad signature, or expired.
   TokenClaims verify(std::string_view token, int64_t now) const;
+  // Signature only, expired or not: for revoking a token, where expiry is no error.
+  TokenClaims verify_signature(std::string_view token) const;
 
  private:
   bool lookup_key(const std::string& key_id, std::string& public_key) const;

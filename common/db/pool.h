@@ -9,6 +9,7 @@
 #include <mutex>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #include <pqxx/pqxx>
@@ -30,7 +31,8 @@ class Pool {
   class Lease {
    public:
     Lease(Pool* pool, std::unique_ptr<pqxx::connection> conn) : pool_(pool), conn_(std::move(conn)) {}
-    Lease(Lease&& other) noexcept = default;
+    // The moved-from lease must not give anything back.
+    Lease(Lease&& other) noexcept : pool_(std::exchange(other.pool_, nullptr)), conn_(std::move(other.conn_)) {}
     Lease& operator=(Lease&&) = delete;
     ~Lease();
     pqxx::connection& operator*() { return *conn_; }

@@ -116,26 +116,30 @@ bool apply_revocation_event(const std::string& body, auth::RevocationList& list)
   return true;
 }
 
+std::unique_ptr<bus::Consumer> consume_revocation_events(const bus::BusUrl& url, auth::RevocationList& list,
+                                                         const log::Logger& logger,
+                                                         std::function<void()> on_connected) {
+  bus::ConsumerOptions options;
+  options.exchange = bus::kEventsExchange;
+  options.routing_keys = {"identity.token.revoked"};
+  options.connection_name = "stratus-revocations";
+  auto events_logger = logger.child("revocations");
+  auto apply = [&list, events_logger](const bus::Delivery& d) {
+    // An unreadable payload is dropped: redelivering it forever would help no one.
+    if (!apply_revocation_event(d.body, list))
+      events_logger.warn("unreadable revocation event dropped", {{"message_id", d.message_id}});
+    return true;
+  };
+  return std::make_unique<bus::Consumer>(url, options, apply, events_logger, std::move(on_connected));
+}
+
 TrustedTokens::TrustedTokens(IdentityConnection& identity, std::optional<bus::BusUrl> bus, log::Logger logger,
                              std::chrono::seconds resync)
     : identity_(identity), logger_(std::move(logger)),
       verifier_([&identity] { return identity.fetch_public_keys(); }) {
   verifier_.set_public_keys(identity_.fetch_public_keys());
   reload_revocations();
-  if (bus) {
-    bus::ConsumerOptions options;
-    options.exchange = bus::kEventsExchange;
-    options.routing_keys = {"identity.token.revoked"};
-    options.connection_name = "stratus-revocations";
-    events_ = std::make_unique<bus::Consumer>(
-        *bus, options,
-        [this](const bus::Delivery& d) {
-          if (!apply_revocation_event(d.body, revocations_))
-            logger_.warn("unreadable revocation event dropped", {{"message_id", d.message_id}});
-          return true;
-        },
-        logger_.child("revocations"), [this] { reload_revocations(); });
-  }
+  if (bus) events_ = consume_revocation_events(*bus, revocations_, logger_, [this] { reload_revocations(); });
   resync_ = std::make_unique<PeriodicTask>(
       "token-trust-resync", resync,
       [this] {

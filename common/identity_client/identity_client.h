@@ -84,4 +84,11 @@ class TrustedTokens {
 // Applies a Revocation event payload to `list`; false when the payload is unreadable.
 bool apply_revocation_event(const std::string& body, auth::RevocationList& list);
 
+// Consumes revocation events into `list` on a queue of this process's own (every process
+// needs every revocation); `on_connected` should reload the full list, to cover what was
+// missed while disconnected.
+std::unique_ptr<bus::Consumer> consume_revocation_events(const bus::BusUrl& url, auth::RevocationList& list,
+                                                         const log::Logger& logger,
+                                                         std::function<void()> on_connected);
+
 }  // namespace stratus::identity_client

@@ -41,8 +41,9 @@ void Server::run_until_signal(const std::function<void()>& before_shutdown, std:
   logger_.info("shutting down", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
 
   server->GetHealthCheckService()->SetServingStatus(false);
-  if (before_shutdown) before_shutdown();
+  // In-flight calls finish first, with background work (event consumers, relays) still running.
   server->Shutdown(std::chrono::system_clock::now() + grace);
+  if (before_shutdown) before_shutdown();
   logger_.info("stopped");
 }
 

@@ -19,8 +19,8 @@ class Server {
   Server(std::string listen_address, log::Logger logger);
   void add_service(grpc::Service* service) { services_.push_back(service); }
 
-  // Starts serving and blocks until SIGTERM/SIGINT; then marks itself NOT_SERVING, runs
-  // `before_shutdown` (stop background work), and shuts down within `grace`.
+  // Starts serving and blocks until SIGTERM/SIGINT; then marks itself NOT_SERVING, lets calls
+  // in flight finish within `grace`, and runs `before_shutdown` (stop background work).
   void run_until_signal(const std::function<void()>& before_shutdown = nullptr,
                         std::chrono::seconds grace = std::chrono::seconds(10));
 

@@ -31,26 +31,13 @@ identity::Settings settings_from(const Config& config) {
   s.throttle.max_failures = static_cast<int>(config.get_int("identity.max_failed_logins", 5));
   s.throttle.lock_seconds = config.get_int("identity.lockout", 60);
   s.region = config.get("identity.region", "RegionOne");
+  s.concurrent_password_checks = static_cast<int>(config.get_int("identity.concurrent_password_checks", 4));
   if (s.token_ttl_s < 60) throw std::invalid_argument("identity.token_ttl must be at least 60 seconds");
+  if (s.throttle.max_failures < 1) throw std::invalid_argument("identity.max_failed_logins must be at least 1");
+  if (s.throttle.lock_seconds < 1) throw std::invalid_argument("identity.lockout must be at least 1 second");
+  if (s.concurrent_password_checks < 1)
+    throw std::invalid_argument("identity.concurrent_password_checks must be at least 1");
   return s;
-}
-
-// Revocations published by any identity replica reach this one (and, the same way, every
-// other service); a reload after each reconnect covers what was missed meanwhile.
-std::unique_ptr<bus::Consumer> consume_revocations(const Config& config, auth::RevocationList& revocations,
-                                                   identity::Identity& identity, const log::Logger& logger) {
-  bus::ConsumerOptions options;
-  options.exchange = bus::kEventsExchange;
-  options.routing_keys = {"identity.token.revoked"};
-  options.connection_name = "stratus-identity-revocations";
-  auto apply = [&revocations, &logger](const bus::Delivery& d) {
-    // An unreadable payload is dropped: redelivering it forever would help no one.
-    if (!identity_client::apply_revocation_event(d.body, revocations))
-      logger.warn("unreadable revocation event dropped", {{"message_id", d.message_id}});
-    return true;
-  };
-  return std::make_unique<bus::Consumer>(bus::BusUrl::parse(config.require("bus.url")), options, apply,
-                                         logger.child("revocations"), [&identity] { identity.reload_revocations(); });
 }
 
 int run(const Config& config) {
@@ -85,7 +72,10 @@ int run(const Config& config) {
   if (config.find("bus.url")) {
     publisher = std::make_unique<bus::Publisher>(bus::BusUrl::parse(config.require("bus.url")), logger.child("bus"));
     relay = std::make_unique<outbox::Relay>(config.require("db.url"), *publisher, logger.child("outbox"));
-    revocation_events = consume_revocations(config, revocations, domain, logger);
+    // Revocations made by other replicas; a reload after each reconnect covers what was missed.
+    revocation_events = identity_client::consume_revocation_events(bus::BusUrl::parse(config.require("bus.url")),
+                                                                   revocations, logger,
+                                                                   [&domain] { domain.reload_revocations(); });
   } else {
     logger.warn("bus.url is not set: revocations reach other replicas only by periodic reload");
   }

@@ -105,7 +105,13 @@ grpc::Status IdentityApi::ValidateToken(grpc::ServerContext* ctx, const v1::Vali
 grpc::Status IdentityApi::RevokeToken(grpc::ServerContext* ctx, const v1::RevokeTokenRequest* req, v1::Empty*) {
   return rpc::serve(logger_, "RevokeToken", [&] {
     auto caller = auth_.authenticate(*ctx);
-    identity_.revoke_token(caller, auth_.verify(req->token()));
+    auth::TokenClaims target;
+    try {
+      target = auth_.verify_signature(req->token());  // expired or already revoked is fine
+    } catch (const Error& e) {
+      throw invalid_argument(std::string("the token to revoke is not valid: ") + e.what());
+    }
+    identity_.revoke_token(caller, target);
   });
 }
 
@@ -125,14 +131,8 @@ grpc::Status IdentityApi::RotateSigningKey(grpc::ServerContext* ctx, const v1::R
 grpc::Status IdentityApi::ListRevocations(grpc::ServerContext* ctx, const v1::ListRevocationsRequest*,
                                           v1::ListRevocationsResponse* resp) {
   return rpc::serve(logger_, "ListRevocations", [&] {
-    for (const auto& r : identity_.revocations(auth_.authenticate(*ctx))) {
-      auto* out = resp->add_revocations();
-      if (!r.token_id.empty()) out->set_token_id(r.token_id);
-      else out->set_user_id(r.user_id);
-      out->mutable_issued_before()->set_seconds(r.issued_before_ms / 1000);
-      out->mutable_issued_before()->set_nanos(static_cast<int32_t>(r.issued_before_ms % 1000) * 1000000);
-      set_time(out->mutable_expires_at(), r.expires_at);
-    }
+    for (const auto& r : identity_.revocations(auth_.authenticate(*ctx)))
+      *resp->add_revocations() = revocation_to_proto(r);
   });
 }
 

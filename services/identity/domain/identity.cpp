@@ -34,7 +34,8 @@ Error bad_credentials() { return unauthenticated("invalid user name or password"
 
 Identity::Identity(db::Pool& pool, KeyRing& keys, auth::RevocationList& revocations, Settings settings,
                    log::Logger logger)
-    : pool_(pool), keys_(keys), revocations_(revocations), settings_(std::move(settings)), logger_(std::move(logger)) {}
+    : pool_(pool), keys_(keys), revocations_(revocations), settings_(std::move(settings)), logger_(std::move(logger)),
+      password_gate_(settings_.concurrent_password_checks) {}
 
 // ---------------------------------------------------------------- start-up and upkeep
 
@@ -106,44 +107,79 @@ void Identity::reload_revocations() {
   revocations_.forget_expired(auth::unix_now());
 }
 
-void Identity::revoke(pqxx::work& tx, const RevocationRow& r) {
+cloud::identity::v1::Revocation revocation_to_proto(const RevocationRow& r) {
+  cloud::identity::v1::Revocation out;
+  if (!r.token_id.empty()) out.set_token_id(r.token_id);
+  else out.set_user_id(r.user_id);
+  out.mutable_issued_before()->set_seconds(r.issued_before_ms / 1000);
+  out.mutable_issued_before()->set_nanos(static_cast<int32_t>(r.issued_before_ms % 1000) * 1000000);
+  out.mutable_expires_at()->set_seconds(r.expires_at);
+  return out;
+}
+
+RevocationRow Identity::revoke(pqxx::work& tx, const RevocationRow& r) {
   store::insert_revocation(tx, r);
-  cloud::identity::v1::Revocation event;
-  if (!r.token_id.empty()) event.set_token_id(r.token_id);
-  else event.set_user_id(r.user_id);
-  event.mutable_issued_before()->set_seconds(r.issued_before_ms / 1000);
-  event.mutable_issued_before()->set_nanos(static_cast<int32_t>(r.issued_before_ms % 1000) * 1000000);
-  event.mutable_expires_at()->set_seconds(r.expires_at);
-  outbox::enqueue(tx, settings_.events_exchange, "identity.token.revoked", event);
-  // Applied here at once; if the transaction then fails, the next reload forgets it.
-  if (!r.token_id.empty()) revocations_.revoke_token(r.token_id, r.expires_at);
-  else revocations_.revoke_user(r.user_id, r.issued_before_ms, r.expires_at);
+  outbox::enqueue(tx, settings_.events_exchange, "identity.token.revoked", revocation_to_proto(r));
+  return r;
+}
+
+RevocationRow Identity::revoke_user_tokens(pqxx::work& tx, const std::string& user_id) {
+  return revoke(tx, RevocationRow{"", user_id, auth::unix_now_ms(), auth::unix_now() + settings_.token_ttl_s});
+}
+
+void Identity::apply_revocations(const std::vector<RevocationRow>& rows) {
+  for (const auto& r : rows) {
+    if (!r.token_id.empty()) revocations_.revoke_token(r.token_id, r.expires_at);
+    else revocations_.revoke_user(r.user_id, r.issued_before_ms, r.expires_at);
+  }
 }
 
 // ---------------------------------------------------------------- tokens
 
-IssuedToken Identity::issue(const UserRow& user, const ProjectRow& project, const std::vector<std::string>& roles) {
-  auth::TokenClaims claims;
-  claims.token_id = auth::random_uuid();
-  claims.user_id = user.id;
-  claims.user_name = user.name;
-  claims.project_id = project.id;
-  claims.project_name = project.name;
-  claims.roles = roles;
-  claims.issued_at_ms = auth::unix_now_ms();
-  claims.expires_at = claims.issued_at_ms / 1000 + settings_.token_ttl_s;
+IssuedToken Identity::issue(const std::string& user_id, const std::string& project, const IssueCheck& check) {
+  auto claims = pool_.transact([&](pqxx::work& tx) {
+    // FOR SHARE: concurrent logins proceed together, a password change or disable waits.
+    auto user = store::find_user(tx, user_id, store::RowLock::Share);
+    if (!user || !user->enabled) throw unauthenticated("the user no longer exists or is disabled");
+    if (check.password_hash && user->password_hash != *check.password_hash)
+      throw unauthenticated("the password was changed meanwhile; log in again");
+    if (check.renewing &&
+        store::is_revoked(tx, check.renewing->token_id, check.renewing->user_id, check.renewing->issued_at_ms))
+      throw unauthenticated("token has been revoked; log in again");
+    auto p = store::find_project(tx, project);
+    if (!p) throw permission_denied("user " + user->name + " has no role on project " + project);
+    if (!p->enabled) throw unauthenticated("project " + p->name + " is disabled");
+    auto roles = store::roles_of(tx, user->id, p->id);
+    if (roles.empty()) throw permission_denied("user " + user->name + " has no role on project " + p->name);
+
+    auth::TokenClaims c;
+    c.token_id = auth::random_uuid();
+    c.user_id = user->id;
+    c.user_name = user->name;
+    c.project_id = p->id;
+    c.project_name = p->name;
+    c.roles = roles;
+    c.issued_at_ms = auth::unix_now_ms();  // before commit: earlier than any revocation that waited on us
+    c.expires_at = c.issued_at_ms / 1000 + settings_.token_ttl_s;
+    // A renewed token never outlives the one it came from, so a stolen token cannot be
+    // kept alive forever by renewing it.
+    if (check.renewing) c.expires_at = std::min(c.expires_at, check.renewing->expires_at);
+    return c;
+  });
   return {auth::sign_token(claims, keys_.active()), claims};
 }
 
-IssuedToken Identity::issue_for_project(const UserRow& user, const std::string& project_id) {
-  auto [project, roles] = pool_.transact([&](pqxx::work& tx) {
-    auto p = store::find_project(tx, project_id);
-    if (!p) throw unauthenticated("the project no longer exists");
-    return std::make_pair(*p, store::roles_of(tx, user.id, p->id));
-  });
-  if (!project.enabled) throw unauthenticated("project " + project.name + " is disabled");
-  if (roles.empty()) throw permission_denied("user " + user.name + " has no role on project " + project.name);
-  return issue(user, project, roles);
+bool Identity::verify_password_bounded(const std::string& hash, const std::string& password) {
+  bool matches = false;
+  bool ran = password_gate_.run(std::chrono::seconds(2), [&] {
+    if (hash.empty()) {
+      auth::burn_password_verification(password);
+      return false;
+    }
+    return auth::verify_password(hash, password);
+  }, matches);
+  if (!ran) throw resource_exhausted("too many logins in progress; try again in a moment");
+  return matches;
 }
 
 IssuedToken Identity::authenticate_password(const std::string& user_name, const std::string& password,
@@ -154,7 +190,6 @@ IssuedToken Identity::authenticate_password(const std::string& user_name, const 
     std::vector<std::string> project_ids;
     std::string requested_project_id;
   };
-  // Read what we need, then verify the hash outside any transaction: it is the slow part.
   auto found = pool_.transact([&](pqxx::work& tx) {
     Lookup l;
     l.user = store::find_user(tx, user_name);
@@ -167,64 +202,53 @@ IssuedToken Identity::authenticate_password(const std::string& user_name, const 
     return l;
   });
   if (!found.user) {
-    auth::burn_password_verification(password);
+    verify_password_bounded("", password);  // same time as a real check: names cannot be probed
     throw bad_credentials();
   }
   const UserRow& user = *found.user;
-  int64_t now = auth::unix_now();
-  if (settings_.throttle.is_locked(user.locked_until, now))
-    throw unauthenticated("too many failed logins for " + user.name + "; try again in " +
-                          std::to_string(user.locked_until - now) + " s");
-  if (!auth::verify_password(user.password_hash, password)) {
-    auto after = settings_.throttle.after_failure(user.failed_logins, now);
-    pool_.transact([&](pqxx::work& tx) { store::record_login_failure(tx, user.id, after.failed_logins, after.locked_until); });
-    logger_.warn("failed login", {{"user_id", user.id}, {"locked", after.locked_until != 0 ? "yes" : "no"}});
+  // Counted before the (slow) check, so parallel guesses all count.
+  auto attempts = pool_.transact([&](pqxx::work& tx) { return store::count_login_attempt(tx, user.id); });
+  if (!attempts) throw unauthenticated("too many failed logins; try again later");
+  if (!verify_password_bounded(user.password_hash, password)) {
+    bool lock = settings_.throttle.lock_after(*attempts);
+    if (lock) pool_.transact([&](pqxx::work& tx) { store::lock_user(tx, user.id, settings_.throttle.lock_seconds); });
+    logger_.warn("failed login", {{"user_id", user.id}, {"locked", lock ? "yes" : "no"}});
     throw bad_credentials();
   }
+  pool_.transact([&](pqxx::work& tx) { store::reset_login_attempts(tx, user.id); });
   if (!user.enabled) throw unauthenticated("user " + user.name + " is disabled");
-  if (user.failed_logins != 0)
-    pool_.transact([&](pqxx::work& tx) { store::record_login_success(tx, user.id); });
 
   auto choice = choose_login_project(found.requested_project_id, found.project_ids);
   if (!choice.project_id) throw permission_denied(choice.problem);
-  return issue_for_project(user, *choice.project_id);
+  return issue(user.id, *choice.project_id, IssueCheck{user.password_hash, std::nullopt});
 }
 
 IssuedToken Identity::authenticate_access_key(const std::string& key_id, const std::string& secret,
                                               const std::string& project) {
   if (!looks_like_access_key_id(key_id)) throw unauthenticated("invalid access key");
-  auto [key, user] = pool_.transact([&](pqxx::work& tx) {
-    auto k = store::find_access_key(tx, key_id);
-    std::optional<UserRow> u;
-    if (k) u = store::find_user(tx, k->user_id);
-    return std::make_pair(k, u);
+  auto [key, requested] = pool_.transact([&](pqxx::work& tx) {
+    auto p = project.empty() ? std::nullopt : store::find_project(tx, project);
+    return std::make_pair(store::find_access_key(tx, key_id), p);
   });
   std::string digest = sha256(secret);
-  if (!key || !user || key->secret_sha256.size() != digest.size() ||
+  if (!key || key->secret_sha256.size() != digest.size() ||
       sodium_memcmp(key->secret_sha256.data(), digest.data(), digest.size()) != 0)
     throw unauthenticated("invalid access key");
-  if (!user->enabled) throw unauthenticated("user " + user->name + " is disabled");
-  if (!project.empty() && project != key->project_id)
+  if (!project.empty() && (!requested || requested->id != key->project_id))
     throw permission_denied("an access key is bound to the project it was created in");
-  return issue_for_project(*user, key->project_id);
+  return issue(key->user_id, key->project_id, IssueCheck{});
 }
 
 IssuedToken Identity::authenticate_token(const auth::TokenClaims& current, const std::string& project) {
-  auto user = pool_.transact([&](pqxx::work& tx) { return store::find_user(tx, current.user_id); });
-  if (!user || !user->enabled) throw unauthenticated("the token's user no longer exists or is disabled");
-  std::string project_id = current.project_id;
-  if (!project.empty()) {
-    auto p = pool_.transact([&](pqxx::work& tx) { return store::find_project(tx, project); });
-    if (!p) throw permission_denied("user " + user->name + " has no role on project " + project);
-    project_id = p->id;
-  }
-  return issue_for_project(*user, project_id);
+  return issue(current.user_id, project.empty() ? current.project_id : project, IssueCheck{std::nullopt, current});
 }
 
 void Identity::revoke_token(const Caller& caller, const auth::TokenClaims& target) {
   if (target.user_id != caller.user_id() && !caller.is_admin())
     throw permission_denied("only the token's owner or an admin may revoke it");
-  pool_.transact([&](pqxx::work& tx) { revoke(tx, RevocationRow{target.token_id, "", 0, target.expires_at}); });
+  if (target.expires_at <= auth::unix_now() || revocations_.is_revoked(target)) return;  // nothing left to do
+  auto r = pool_.transact([&](pqxx::work& tx) { return revoke(tx, RevocationRow{target.token_id, "", 0, target.expires_at}); });
+  apply_revocations({r});
   logger_.info("token revoked", {{"token_id", target.token_id}, {"user_id", target.user_id}});
 }
 
@@ -243,16 +267,16 @@ SigningKeyRow Identity::rotate_signing_key(const Caller& caller) {
   throw Error(ErrorCode::Internal, "the new signing key vanished");
 }
 
-std::vector<RevocationRow> Identity::revocations(const Caller& caller) {
-  auth::require_admin(caller, "listing revocations");
+std::vector<RevocationRow> Identity::revocations(const Caller&) {
+  // Any authenticated caller: ids are no secrets, and services need this without admin rights.
   return pool_.transact([&](pqxx::work& tx) { return store::active_revocations(tx, auth::unix_now()); });
 }
 
 // ---------------------------------------------------------------- projects
 
-UserRow Identity::require_user(pqxx::work& tx, const std::string& user, bool for_update) {
+UserRow Identity::require_user(pqxx::work& tx, const std::string& user, store::RowLock lock) {
   if (user.empty()) throw invalid_argument("a user name or id is required");
-  auto u = store::find_user(tx, user, for_update);
+  auto u = store::find_user(tx, user, lock);
   if (!u) throw not_found("user", user);
   return *u;
 }
@@ -290,13 +314,19 @@ std::vector<ProjectRow> Identity::list_projects(const Caller& caller) {
 
 void Identity::delete_project(const Caller& caller, const std::string& project) {
   auth::require_admin(caller, "deleting a project");
-  pool_.transact([&](pqxx::work& tx) {
+  std::vector<RevocationRow> revoked;
+  auto deleted = pool_.transact([&](pqxx::work& tx) {
+    revoked.clear();
     auto p = require_project(tx, project);
     if (p.id == caller.project_id())
       throw failed_precondition("you cannot delete project " + p.name + ": your token is scoped to it");
+    // Tokens scoped to the project must stop working with it: end its users' sessions.
+    for (const auto& u : store::users_of_project(tx, p.id)) revoked.push_back(revoke_user_tokens(tx, u.id));
     store::delete_project(tx, p.id);
-    logger_.info("project deleted", {{"project_id", p.id}, {"name", p.name}});
+    return p;
   });
+  apply_revocations(revoked);
+  logger_.info("project deleted", {{"project_id", deleted.id}, {"name", deleted.name}});
 }
 
 // ---------------------------------------------------------------- users
@@ -319,9 +349,10 @@ UserRow Identity::create_user(const Caller& caller, const std::string& name, con
 }
 
 UserRow Identity::get_user(const Caller& caller, const std::string& user) {
-  auto u = pool_.transact([&](pqxx::work& tx) { return require_user(tx, user); });
-  if (!caller.is_admin() && !is_self(caller, u)) throw permission_denied("reading another user needs the admin role");
-  return u;
+  // Policy before lookup, so that a non-admin cannot tell existing names from unknown ones.
+  if (!caller.is_admin() && user != caller.user_id() && user != caller.claims.user_name)
+    throw permission_denied("reading another user needs the admin role");
+  return pool_.transact([&](pqxx::work& tx) { return require_user(tx, user); });
 }
 
 std::vector<UserRow> Identity::list_users(const Caller& caller) {
@@ -332,8 +363,10 @@ std::vector<UserRow> Identity::list_users(const Caller& caller) {
 UserRow Identity::update_user(const Caller& caller, const std::string& user, const UserChanges& changes) {
   if (changes.name) validate::name("user name", *changes.name);
   if (changes.email) validate::email("email", *changes.email);
-  return pool_.transact([&](pqxx::work& tx) {
-    auto u = require_user(tx, user, /*for_update=*/true);
+  std::vector<RevocationRow> revoked;
+  auto updated = pool_.transact([&](pqxx::work& tx) {
+    revoked.clear();
+    auto u = require_user(tx, user, store::RowLock::Update);
     bool only_own_email = is_self(caller, u) && !changes.name && !changes.enabled;
     if (!caller.is_admin() && !only_own_email)
       throw permission_denied("changing a user needs the admin role (you may change your own e-mail)");
@@ -344,37 +377,51 @@ UserRow Identity::update_user(const Caller& caller, const std::string& user, con
     if (changes.email) u.email = *changes.email;
     if (changes.enabled) u.enabled = *changes.enabled;
     store::update_user(tx, u);
-    if (disabling) revoke(tx, RevocationRow{"", u.id, auth::unix_now_ms(), auth::unix_now() + settings_.token_ttl_s});
-    logger_.info("user updated", {{"user_id", u.id}, {"disabled", disabling ? "yes" : "no"}});
+    if (disabling) revoked.push_back(revoke_user_tokens(tx, u.id));
     return u;
   });
+  apply_revocations(revoked);
+  logger_.info("user updated", {{"user_id", updated.id}, {"disabled", revoked.empty() ? "no" : "yes"}});
+  return updated;
 }
 
 void Identity::delete_user(const Caller& caller, const std::string& user) {
   auth::require_admin(caller, "deleting a user");
-  pool_.transact([&](pqxx::work& tx) {
-    auto u = require_user(tx, user, true);
+  std::vector<RevocationRow> revoked;
+  auto deleted = pool_.transact([&](pqxx::work& tx) {
+    revoked.clear();
+    auto u = require_user(tx, user, store::RowLock::Update);
     if (is_self(caller, u)) throw failed_precondition("you cannot delete yourself");
     store::delete_user(tx, u.id);
-    revoke(tx, RevocationRow{"", u.id, auth::unix_now_ms(), auth::unix_now() + settings_.token_ttl_s});
-    logger_.info("user deleted", {{"user_id", u.id}, {"name", u.name}});
+    revoked.push_back(revoke_user_tokens(tx, u.id));
+    return u;
   });
+  apply_revocations(revoked);
+  logger_.info("user deleted", {{"user_id", deleted.id}, {"name", deleted.name}});
 }
 
 void Identity::set_password(const Caller& caller, const std::string& user, const std::string& new_password,
                             const std::string& current_password) {
-  auto u = pool_.transact([&](pqxx::work& tx) { return require_user(tx, user); });
-  bool self = is_self(caller, u);
+  bool self = user == caller.user_id() || user == caller.claims.user_name;
   if (!self && !caller.is_admin()) throw permission_denied("changing another user's password needs the admin role");
-  if (self && !auth::verify_password(u.password_hash, current_password))
-    throw permission_denied("the current password is wrong");
+  auto u = pool_.transact([&](pqxx::work& tx) { return require_user(tx, user); });
+  if (self) {
+    // The same throttle as logins: a stolen token must not allow unlimited password guesses.
+    auto attempts = pool_.transact([&](pqxx::work& tx) { return store::count_login_attempt(tx, u.id); });
+    if (!attempts) throw unauthenticated("too many failed password checks; try again later");
+    if (!verify_password_bounded(u.password_hash, current_password)) {
+      if (settings_.throttle.lock_after(*attempts))
+        pool_.transact([&](pqxx::work& tx) { store::lock_user(tx, u.id, settings_.throttle.lock_seconds); });
+      throw permission_denied("the current password is wrong");
+    }
+  }
   auth::check_password_strength(new_password, u.name);
   auto hash = auth::hash_password(new_password);
-  pool_.transact([&](pqxx::work& tx) {
+  auto revoked = pool_.transact([&](pqxx::work& tx) {
     store::set_password_hash(tx, u.id, hash);
-    // Every session opened with the old password ends.
-    revoke(tx, RevocationRow{"", u.id, auth::unix_now_ms(), auth::unix_now() + settings_.token_ttl_s});
+    return revoke_user_tokens(tx, u.id);  // every session opened with the old password ends
   });
+  apply_revocations({revoked});
   logger_.info("password changed", {{"user_id", u.id}, {"by", caller.user_id()}});
 }
 
@@ -398,15 +445,16 @@ void Identity::remove_role(const Caller& caller, const std::string& user, const 
                            const std::string& role) {
   auth::require_admin(caller, "removing a role");
   check_role_name(role);
-  pool_.transact([&](pqxx::work& tx) {
+  auto [revoked, u, p] = pool_.transact([&](pqxx::work& tx) {
     auto u = require_user(tx, user);
     auto p = require_project(tx, project);
     if (!store::remove_role(tx, u.id, p.id, role))
       throw not_found("role assignment", role + " for " + u.name + " on " + p.name);
     // Tokens carry roles: end the user's sessions so the removal takes effect now.
-    revoke(tx, RevocationRow{"", u.id, auth::unix_now_ms(), auth::unix_now() + settings_.token_ttl_s});
-    logger_.info("role removed", {{"user_id", u.id}, {"project_id", p.id}, {"role", role}});
+    return std::make_tuple(revoke_user_tokens(tx, u.id), u, p);
   });
+  apply_revocations({revoked});
+  logger_.info("role removed", {{"user_id", u.id}, {"project_id", p.id}, {"role", role}});
 }
 
 std::vector<RoleAssignmentRow> Identity::list_role_assignments(const Caller& caller, const std::string& user,

@@ -11,8 +11,10 @@
 #include "common/db/pool.h"
 #include "common/log/log.h"
 #include "services/identity/domain/key_ring.h"
+#include "services/identity/domain/password_gate.h"
 #include "services/identity/domain/rules.h"
 #include "services/identity/store/identity_store.h"
+#include "identity/v1/identity.pb.h"
 
 namespace stratus::identity {
 
@@ -20,6 +22,7 @@ struct Settings {
   int64_t token_ttl_s = 3600;
   int64_t key_rotation_s = 7 * 24 * 3600;  // 0: rotate only on request
   LoginThrottle throttle;
+  int concurrent_password_checks = 4;  // each Argon2id verification holds 19 MiB
   std::string region = "RegionOne";
   std::string events_exchange = "stratus.events";
 };
@@ -39,6 +42,9 @@ struct UserChanges {
   std::optional<bool> enabled;
 };
 
+// The event payload (and API message) of a revocation.
+cloud::identity::v1::Revocation revocation_to_proto(const RevocationRow& r);
+
 class Identity {
  public:
   Identity(db::Pool& pool, KeyRing& keys, auth::RevocationList& revocations, Settings settings, log::Logger logger);
@@ -54,6 +60,7 @@ class Identity {
   IssuedToken authenticate_password(const std::string& user, const std::string& password, const std::string& project);
   IssuedToken authenticate_access_key(const std::string& key_id, const std::string& secret, const std::string& project);
   IssuedToken authenticate_token(const auth::TokenClaims& current, const std::string& project);
+  // `target` needs a valid signature only: revoking an expired or revoked token is a no-op.
   void revoke_token(const auth::Caller& caller, const auth::TokenClaims& target);
   SigningKeyRow rotate_signing_key(const auth::Caller& caller);
   std::vector<RevocationRow> revocations(const auth::Caller& caller);
@@ -96,11 +103,20 @@ class Identity {
   std::vector<EndpointRow> list_endpoints();
 
  private:
-  IssuedToken issue(const UserRow& user, const ProjectRow& project, const std::vector<std::string>& roles);
-  IssuedToken issue_for_project(const UserRow& user, const std::string& project_id);
-  // Records a revocation, applies it here at once, and publishes it for every other process.
-  void revoke(pqxx::work& tx, const RevocationRow& revocation);
-  UserRow require_user(pqxx::work& tx, const std::string& user, bool for_update = false);
+  // What must still hold when the token is issued, re-checked under a row lock because the
+  // password check before it takes a while (a password change or a disable may land meanwhile).
+  struct IssueCheck {
+    std::optional<std::string> password_hash;      // the hash the password was verified against
+    std::optional<auth::TokenClaims> renewing;      // the token being renewed: not revoked
+  };
+  IssuedToken issue(const std::string& user_id, const std::string& project, const IssueCheck& check);
+  bool verify_password_bounded(const std::string& hash, const std::string& password);
+  // Records a revocation and its event in `tx`; apply_revocations() after the commit makes it
+  // take effect in this process at once (other processes get the event).
+  RevocationRow revoke(pqxx::work& tx, const RevocationRow& revocation);
+  RevocationRow revoke_user_tokens(pqxx::work& tx, const std::string& user_id);
+  void apply_revocations(const std::vector<RevocationRow>& rows);
+  UserRow require_user(pqxx::work& tx, const std::string& user, store::RowLock lock = store::RowLock::None);
   ProjectRow require_project(pqxx::work& tx, const std::string& project);
 
   db::Pool& pool_;
@@ -108,6 +124,7 @@ class Identity {
   auth::RevocationList& revocations_;
   Settings settings_;
   log::Logger logger_;
+  PasswordGate password_gate_;
 };
 
 }  // namespace stratus::identity

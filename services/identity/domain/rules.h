@@ -7,22 +7,14 @@
 
 namespace stratus::identity {
 
-// Repeated wrong passwords lock the user for a while, which caps online guessing.
+// Repeated wrong passwords lock the user for a while, which caps online guessing. Every
+// attempt is counted before the password is checked (so parallel guesses count too) and a
+// success resets the count.
 struct LoginThrottle {
   int max_failures = 5;
   int64_t lock_seconds = 60;
 
-  bool is_locked(int64_t locked_until, int64_t now) const { return locked_until > now; }
-  struct AfterFailure {
-    int failed_logins;
-    int64_t locked_until;  // 0 when not locked
-  };
-  // The counter restarts after a lock, so each further burst of failures locks again.
-  AfterFailure after_failure(int failed_logins, int64_t now) const {
-    int failures = failed_logins + 1;
-    if (failures >= max_failures) return {0, now + lock_seconds};
-    return {failures, 0};
-  }
+  bool lock_after(int attempts_counted) const { return attempts_counted >= max_failures; }
 };
 
 struct ProjectChoice {

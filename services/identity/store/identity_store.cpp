@@ -97,9 +97,9 @@ void insert_user(pqxx::work& tx, const UserRow& u) {
   });
 }
 
-std::optional<UserRow> find_user(pqxx::work& tx, const std::string& id_or_name, bool for_update) {
-  auto rows = tx.exec_params(std::string("SELECT ") + kUserColumns + " FROM users" + where_id_or_name(id_or_name) +
-                                 (for_update ? " FOR UPDATE" : ""),
+std::optional<UserRow> find_user(pqxx::work& tx, const std::string& id_or_name, RowLock lock) {
+  const char* suffix = lock == RowLock::Update ? " FOR UPDATE" : lock == RowLock::Share ? " FOR SHARE" : "";
+  auto rows = tx.exec_params(std::string("SELECT ") + kUserColumns + " FROM users" + where_id_or_name(id_or_name) + suffix,
                              id_or_name);
   if (rows.empty()) return std::nullopt;
   return user_from(rows[0]);
@@ -136,18 +136,24 @@ void set_password_hash(pqxx::work& tx, const std::string& user_id, const std::st
                  user_id, hash);
 }
 
-void record_login_failure(pqxx::work& tx, const std::string& user_id, int failed_logins, int64_t locked_until) {
-  tx.exec_params(
-      "UPDATE users SET failed_logins = $2, locked_until = CASE WHEN $3 = 0 THEN NULL ELSE to_timestamp($3) END "
-      "WHERE id = $1::uuid",
-      user_id, failed_logins, locked_until);
+std::optional<int> count_login_attempt(pqxx::work& tx, const std::string& user_id) {
+  auto rows = tx.exec_params(
+      "UPDATE users SET failed_logins = failed_logins + 1, locked_until = NULL "
+      "WHERE id = $1::uuid AND (locked_until IS NULL OR locked_until <= now()) RETURNING failed_logins",
+      user_id);
+  if (rows.empty()) return std::nullopt;
+  return rows[0][0].as<int>();
 }
 
-void record_login_success(pqxx::work& tx, const std::string& user_id) {
+void lock_user(pqxx::work& tx, const std::string& user_id, int64_t lock_seconds) {
   tx.exec_params(
-      "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1::uuid AND "
-      "(failed_logins <> 0 OR locked_until IS NOT NULL)",
-      user_id);
+      "UPDATE users SET failed_logins = 0, locked_until = now() + make_interval(secs => $2::bigint) "
+      "WHERE id = $1::uuid",
+      user_id, lock_seconds);
+}
+
+void reset_login_attempts(pqxx::work& tx, const std::string& user_id) {
+  tx.exec_params("UPDATE users SET failed_logins = 0 WHERE id = $1::uuid AND failed_logins <> 0", user_id);
 }
 
 // ---- role assignments ----
@@ -262,6 +268,14 @@ std::vector<RevocationRow> active_revocations(pqxx::work& tx, int64_t now) {
   for (const auto& r : rows)
     out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<int64_t>(), r[3].as<int64_t>()});
   return out;
+}
+
+bool is_revoked(pqxx::work& tx, const std::string& token_id, const std::string& user_id, int64_t issued_at_ms) {
+  auto rows = tx.exec_params(
+      "SELECT 1 FROM revocations WHERE expires_at > now() AND "
+      "(token_id = $1 OR (user_id = $2::uuid AND issued_before_ms > $3::bigint)) LIMIT 1",
+      token_id, user_id, issued_at_ms);
+  return !rows.empty();
 }
 
 void prune_revocations(pqxx::work& tx, int64_t now) {

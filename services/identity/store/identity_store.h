@@ -70,14 +70,20 @@ void delete_project(pqxx::work& tx, const std::string& id);
 
 // users
 void insert_user(pqxx::work& tx, const UserRow& u);  // throws ALREADY_EXISTS on the name
-std::optional<UserRow> find_user(pqxx::work& tx, const std::string& id_or_name, bool for_update = false);
+enum class RowLock { None, Share, Update };
+std::optional<UserRow> find_user(pqxx::work& tx, const std::string& id_or_name, RowLock lock = RowLock::None);
 std::vector<UserRow> list_users(pqxx::work& tx);
 std::vector<UserRow> users_of_project(pqxx::work& tx, const std::string& project_id);
 void update_user(pqxx::work& tx, const UserRow& u);  // name, email, enabled
 void delete_user(pqxx::work& tx, const std::string& id);
 void set_password_hash(pqxx::work& tx, const std::string& user_id, const std::string& hash);
-void record_login_failure(pqxx::work& tx, const std::string& user_id, int failed_logins, int64_t locked_until);
-void record_login_success(pqxx::work& tx, const std::string& user_id);
+// Counts a login attempt before the password is checked, atomically, so parallel guesses
+// cannot all read the same count. Returns the new count, or nothing while the user is locked.
+std::optional<int> count_login_attempt(pqxx::work& tx, const std::string& user_id);
+void lock_user(pqxx::work& tx, const std::string& user_id, int64_t lock_seconds);
+void reset_login_attempts(pqxx::work& tx, const std::string& user_id);
+// True when a revocation in force covers this token (the authoritative check, for renewals).
+bool is_revoked(pqxx::work& tx, const std::string& token_id, const std::string& user_id, int64_t issued_at_ms);
 
 // role assignments
 bool add_role(pqxx::work& tx, const std::string& user_id, const std::string& project_id, const std::string& role);
