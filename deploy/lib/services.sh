@@ -72,6 +72,10 @@ write_service_config() {
     fi
     printf '\n[bus]\nurl = amqp://stratus:%s@127.0.0.1:5672/stratus\n' "$(secret rabbitmq)"
     printf '\n[log]\nlevel = %s\nformat = text\n' "${STRATUS_LOG_LEVEL:-info}"
+    if [[ $name != identity ]]; then
+      # Every other service verifies tokens with identity's keys, fetched from here.
+      printf '\n[identity]\nurl = 127.0.0.1:7100\n'
+    fi
     local extra=service_config_${name//-/_}
     if declare -F "$extra" >/dev/null; then
       echo
@@ -91,6 +95,10 @@ public_endpoint = 127.0.0.1:7100
 region = RegionOne
 token_ttl = 3600
 EOC
+}
+
+service_config_image() {
+  printf '[image]\nstore_dir = %s/images\n' "$STRATUS_STATE"
 }
 
 # ---- start / stop ---------------------------------------------------------------------------

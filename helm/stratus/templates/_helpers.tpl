@@ -73,7 +73,7 @@ Call with (dict "root" $ "name" "identity" "svc" .Values.services.identity).
 {{- $_ := set $settings "identity.bootstrap_admin_project" $svc.bootstrapAdminProject -}}
 {{- $_ := set $settings "identity.token_ttl" $svc.tokenTtl -}}
 {{- else -}}
-{{- $_ := set $settings "identity.endpoint" (include "stratus.identityEndpoint" $root) -}}
+{{- $_ := set $settings "identity.url" (include "stratus.identityEndpoint" $root) -}}
 {{- end -}}
 {{- $settings = merge (dict) (default dict $svc.config) $settings -}}
 apiVersion: v1
