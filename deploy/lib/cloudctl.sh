@@ -67,3 +67,17 @@ bootstrap_demo() {
   cloudctl_ensure --profile admin role add --user demo --project demo member
   log "bootstrap: project demo, user demo (member of demo)"
 }
+
+# bootstrap_service_users NAME...: project "service" and, per service, a user NAME (password in
+# secrets/service-NAME) with role admin on it, which the service logs in with
+# ([identity] service_user/service_password/service_project in its config).
+bootstrap_service_users() {
+  local name
+  (($# > 0)) || return 0
+  cloudctl_ensure --profile admin project create service
+  for name in "$@"; do
+    secret "service-$name" | cloudctl_ensure --profile admin user create "$name" --password-stdin
+    cloudctl_ensure --profile admin role add --user "$name" --project service admin
+  done
+  log "bootstrap: service users $* (admin on project service)"
+}

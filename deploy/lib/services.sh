@@ -74,7 +74,9 @@ write_service_config() {
     printf '\n[log]\nlevel = %s\nformat = text\n' "${STRATUS_LOG_LEVEL:-info}"
     if [[ $name != identity ]]; then
       # Every other service verifies tokens with identity's keys, fetched from here.
-      printf '\n[identity]\nurl = 127.0.0.1:7100\n'
+      # and it calls other services with its own service user (see bootstrap_service_users).
+      printf '\n[identity]\nurl = 127.0.0.1:7100\nservice_user = %s\nservice_password = %s\nservice_project = service\n' \
+        "$name" "$(secret "service-$name")"
     fi
     local extra=service_config_${name//-/_}
     if declare -F "$extra" >/dev/null; then
