@@ -1,0 +1,189 @@
+#include "agent/reconciler.h"
+
+#include "common/error/error.h"
+
+namespace stratus::network_agent {
+
+using cloud::network::v1::PortBinding;
+
+Reconciler::Reconciler(AgentSettings settings, DesiredStateSource& desired, HostInterfaces& interfaces,
+                       FlowProgrammer& programmer, log::Logger logger)
+    : settings_(std::move(settings)),
+      desired_(desired),
+      interfaces_(interfaces),
+      programmer_(programmer),
+      logger_(std::move(logger)) {}
+
+void Reconciler::enqueue(const std::string& port_id) {
+  std::lock_guard lock(mutex_);
+  queued_.ports.insert(port_id);
+  changed_.notify_all();
+}
+
+void Reconciler::enqueue_full_resync() {
+  std::lock_guard lock(mutex_);
+  queued_.full_resync = true;
+  changed_.notify_all();
+}
+
+void Reconciler::enqueue_recompile() {
+  std::lock_guard lock(mutex_);
+  queued_.recompile = true;
+  changed_.notify_all();
+}
+
+Reconciler::Work Reconciler::take_work() {
+  std::lock_guard lock(mutex_);
+  Work work = std::move(queued_);
+  queued_ = Work{};
+  busy_ = !work.empty();
+  return work;
+}
+
+void Reconciler::requeue(const Work& work) {
+  std::lock_guard lock(mutex_);
+  queued_.ports.insert(work.ports.begin(), work.ports.end());
+  queued_.full_resync = queued_.full_resync || work.full_resync;
+  queued_.recompile = true;
+}
+
+bool Reconciler::process_pending() {
+  Work work = take_work();
+  if (work.empty()) return true;
+  bool ok = true;
+  try {
+    refresh_bindings(work);
+    auto plugged = interfaces_.plugged_ports();
+    disable_offloads(plugged);
+    sync_flows(plugged);
+    std::set<std::string> touched = work.ports;
+    if (work.full_resync)
+      for (const auto& [id, binding] : bindings_) touched.insert(id);
+    report_status(touched, plugged);
+  } catch (const std::exception& e) {
+    logger_.warn("reconcile failed, will retry", {{"error", e.what()}, {"ports", work.ports.size()}});
+    requeue(work);
+    ok = false;
+  }
+  std::lock_guard lock(mutex_);
+  busy_ = false;
+  changed_.notify_all();
+  return ok;
+}
+
+// A full resync replaces what we know; otherwise only the named ports are asked again.
+void Reconciler::refresh_bindings(const Work& work) {
+  if (work.full_resync) {
+    std::map<std::string, PortBinding> fresh;
+    for (auto& binding : desired_.ports_on_host(settings_.host)) fresh[binding.port_id()] = std::move(binding);
+    bindings_ = std::move(fresh);
+    installed_known_ = false;  // and look at the switch again: someone may have touched it
+  }
+  for (const auto& port_id : work.ports) {
+    if (work.full_resync && bindings_.count(port_id)) continue;
+    auto binding = desired_.port_binding(port_id);
+    if (binding && binding->host() == settings_.host) bindings_[port_id] = std::move(*binding);
+    else bindings_.erase(port_id);  // gone, or bound elsewhere now: its flows go
+  }
+}
+
+void Reconciler::disable_offloads(const std::map<std::string, PluggedInterface>& plugged) {
+  if (!settings_.disable_offloads) return;
+  for (const auto& [port_id, interface] : plugged) {
+    if (offloads_disabled_.count(interface.name)) continue;
+    bool safe_name = !interface.name.empty() && interface.name.find_first_not_of(
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == std::string::npos;
+    if (!safe_name) continue;
+    // tx (checksum) for veths, gso for taps; either may be unsupported by a device.
+    auto result = run_command("ethtool -K " + interface.name + " tx off gso off");
+    if (result.status != 0) logger_.debug("ethtool -K failed", {{"interface", interface.name}, {"output", result.output}});
+    offloads_disabled_.insert(interface.name);
+  }
+}
+
+void Reconciler::sync_flows(const std::map<std::string, PluggedInterface>& plugged) {
+  std::vector<LocalPort> ports;
+  for (const auto& [port_id, binding] : bindings_) {
+    auto it = plugged.find(port_id);
+    if (it != plugged.end()) ports.push_back(LocalPort{binding, it->second.ofport});
+  }
+  HostFlows desired = compile_host(ports, interfaces_.layout());
+  if (!installed_known_) {
+    installed_.integration = programmer_.dump(settings_.integration_bridge);
+    installed_.external = programmer_.dump(settings_.external_bridge);
+    installed_known_ = true;
+  }
+  sync_bridge(settings_.integration_bridge, desired.integration, installed_.integration);
+  sync_bridge(settings_.external_bridge, desired.external, installed_.external);
+}
+
+void Reconciler::sync_bridge(const std::string& bridge, const FlowSet& desired, FlowSet& installed) {
+  FlowDiff diff = diff_flows(installed, desired);
+  if (diff.empty()) return;
+  try {
+    programmer_.apply(bridge, diff);
+  } catch (...) {
+    installed_known_ = false;  // unsure what the switch holds now: dump before the next diff
+    throw;
+  }
+  installed = desired;
+  logger_.debug("flows applied", {{"bridge", bridge}, {"added", diff.to_add.size()}, {"deleted", diff.to_delete.size()}});
+}
+
+// ACTIVE once wired, DOWN when its interface went; told only when the service thinks otherwise.
+void Reconciler::report_status(const std::set<std::string>& ports,
+                               const std::map<std::string, PluggedInterface>& plugged) {
+  for (const auto& port_id : ports) {
+    auto it = bindings_.find(port_id);
+    if (it == bindings_.end()) continue;
+    std::string status = plugged.count(port_id) ? "ACTIVE" : "DOWN";
+    if (it->second.status() == status) continue;
+    try {
+      desired_.report_status(port_id, settings_.host, status);
+    } catch (const Error& e) {
+      // Bound elsewhere meanwhile, or deleted: the next event about it sets things right.
+      if (e.code() != ErrorCode::FailedPrecondition && e.code() != ErrorCode::NotFound) throw;
+      logger_.warn("port status not taken", {{"port_id", port_id}, {"error", e.what()}});
+      continue;
+    }
+    it->second.set_status(status);
+    logger_.info("port status reported", {{"port_id", port_id}, {"status", status}});
+  }
+}
+
+void Reconciler::run(std::chrono::milliseconds retry_delay) {
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      changed_.wait(lock, [this] { return stopping_ || !queued_.empty(); });
+      if (stopping_) return;
+    }
+    if (!process_pending()) {
+      std::unique_lock lock(mutex_);
+      changed_.wait_for(lock, retry_delay, [this] { return stopping_; });
+    }
+  }
+}
+
+void Reconciler::stop() {
+  std::lock_guard lock(mutex_);
+  stopping_ = true;
+  changed_.notify_all();
+}
+
+bool Reconciler::wait_idle(std::chrono::milliseconds timeout) {
+  std::unique_lock lock(mutex_);
+  return changed_.wait_for(lock, timeout, [this] { return queued_.empty() && !busy_; });
+}
+
+std::set<std::string> Reconciler::known_ports() const {
+  std::set<std::string> ids;
+  for (const auto& [id, binding] : bindings_) ids.insert(id);
+  return ids;
+}
+
+std::size_t Reconciler::installed_flow_count() const {
+  return installed_.integration.size() + installed_.external.size();
+}
+
+}  // namespace stratus::network_agent

@@ -1,0 +1,54 @@
+#include "drivers/network_service_source.h"
+
+#include "common/rpc/status.h"
+
+namespace stratus::network_agent {
+
+namespace v1 = cloud::network::v1;
+
+NetworkServiceSource::NetworkServiceSource(const std::string& endpoint, identity_client::IdentityConnection& identity,
+                                           std::chrono::milliseconds call_timeout)
+    : identity_(identity),
+      call_timeout_(call_timeout),
+      stub_(v1::Network::NewStub(grpc::CreateChannel(endpoint, grpc::InsecureChannelCredentials()))) {}
+
+void NetworkServiceSource::prepare(grpc::ClientContext& context) {
+  context.AddMetadata("authorization", "Bearer " + identity_.service_token());
+  context.set_deadline(std::chrono::system_clock::now() + call_timeout_);
+}
+
+std::optional<v1::PortBinding> NetworkServiceSource::port_binding(const std::string& port_id) {
+  grpc::ClientContext context;
+  prepare(context);
+  v1::GetPortBindingRequest request;
+  request.set_port_id(port_id);
+  v1::PortBinding binding;
+  auto status = stub_->GetPortBinding(&context, request, &binding);
+  if (status.error_code() == grpc::StatusCode::NOT_FOUND) return std::nullopt;
+  rpc::check(status, "GetPortBinding " + port_id);
+  return binding;
+}
+
+std::vector<v1::PortBinding> NetworkServiceSource::ports_on_host(const std::string& host) {
+  grpc::ClientContext context;
+  prepare(context);
+  v1::ListPortsOnHostRequest request;
+  request.set_host(host);
+  v1::ListPortsOnHostResponse response;
+  rpc::check(stub_->ListPortsOnHost(&context, request, &response), "ListPortsOnHost " + host);
+  return {response.bindings().begin(), response.bindings().end()};
+}
+
+void NetworkServiceSource::report_status(const std::string& port_id, const std::string& host,
+                                         const std::string& status) {
+  grpc::ClientContext context;
+  prepare(context);
+  v1::UpdatePortStatusRequest request;
+  request.set_port_id(port_id);
+  request.set_host(host);
+  request.set_status(status);
+  v1::Port port;
+  rpc::check(stub_->UpdatePortStatus(&context, request, &port), "UpdatePortStatus " + port_id);
+}
+
+}  // namespace stratus::network_agent

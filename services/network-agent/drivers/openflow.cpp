@@ -1,0 +1,85 @@
+#include "drivers/openflow.h"
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/error/error.h"
+#include "domain/flow_compiler.h"
+
+namespace stratus::network_agent {
+
+namespace {
+
+// Bridge names go into a shell command: allow only what OVS bridge names use.
+const std::string& checked_bridge(const std::string& bridge) {
+  if (bridge.empty() || bridge.size() > 64) throw invalid_argument("bad bridge name '" + bridge + "'");
+  for (char c : bridge)
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.')
+      throw invalid_argument("bad bridge name '" + bridge + "'");
+  return bridge;
+}
+
+// A temporary file removed when it goes out of scope.
+class TempFile {
+ public:
+  TempFile() {
+    char name[] = "/tmp/stratus-flows-XXXXXX";
+    int fd = mkstemp(name);
+    if (fd < 0) throw Error(ErrorCode::Internal, "cannot create a temporary file for flows");
+    close(fd);
+    path_ = name;
+  }
+  ~TempFile() { std::remove(path_.c_str()); }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+}  // namespace
+
+CommandResult run_command(const std::string& command) {
+  CommandResult result;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
+  if (!pipe) return result;
+  char buffer[65536];
+  size_t n;
+  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, n);
+  int status = pclose(pipe);
+  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return result;
+}
+
+FlowSet OvsOfctlProgrammer::dump(const std::string& bridge) {
+  auto result = run_command(ovs_ofctl_ + " -O OpenFlow15 --no-names --no-stats dump-flows " + checked_bridge(bridge));
+  if (result.status != 0) throw unavailable("ovs-ofctl dump-flows " + bridge + ": " + result.output);
+  FlowSet flows;
+  std::istringstream lines(result.output);
+  std::string line;
+  while (std::getline(lines, line)) {
+    auto flow = parse_dumped_flow(line);
+    if (flow && flow->cookie != kLearnedCookie) flows.insert(*flow);
+  }
+  return flows;
+}
+
+void OvsOfctlProgrammer::apply(const std::string& bridge, const FlowDiff& diff) {
+  if (diff.empty()) return;
+  TempFile file;
+  {
+    std::ofstream out(file.path());
+    // Deletes first: an add of the same key later in the bundle must survive.
+    for (const auto& flow : diff.to_delete) out << delete_command(flow) << "\n";
+    for (const auto& flow : diff.to_add) out << add_command(flow) << "\n";
+  }
+  auto result = run_command(ovs_ofctl_ + " -O OpenFlow15 --bundle add-flows " + checked_bridge(bridge) + " " +
+                            file.path());
+  if (result.status != 0)
+    throw Error(ErrorCode::Internal, "ovs-ofctl --bundle add-flows " + bridge + " failed: " + result.output);
+}
+
+}  // namespace stratus::network_agent

@@ -1,0 +1,230 @@
+// The agent's flows on real traffic: namespaces as VMs and as the outside, real OVS
+// (userspace datapath), the agent's real core with desired state built by hand.
+#include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
+#include <unistd.h>
+
+#include "domain/test_bindings.h"
+#include "test_host.h"
+
+using namespace stratus::network_agent;
+using namespace stratus::network_agent::testing;
+
+namespace {
+
+const std::vector<std::string> kDefaultMembers{"10.0.0.5", "10.0.0.6"};
+
+// A member of the project's "default" group: ingress from members, all egress.
+PortBinding default_group_port(const std::string& id, const std::string& mac, const std::string& ip,
+                               int segment = 100) {
+  auto b = port_binding(id, segment, mac, ip);
+  add_remote_group_rule(b, id + "-in", "ingress", "default", kDefaultMembers);
+  add_rule(b, id + "-out", "egress");
+  return b;
+}
+
+PortBinding open_port(const std::string& id, const std::string& mac, const std::string& ip, int segment = 100) {
+  auto b = port_binding(id, segment, mac, ip);
+  add_rule(b, id + "-in", "ingress");
+  add_rule(b, id + "-out", "egress");
+  return b;
+}
+
+}  // namespace
+
+TEST_CASE("the default group lets its members in and keeps other ports out", "[dataplane]") {
+  TestHost host;
+  auto member1 = default_group_port("port-1", "fa:16:3e:00:00:01", "10.0.0.5");
+  auto member2 = default_group_port("port-2", "fa:16:3e:00:00:02", "10.0.0.6");
+  auto outsider = port_binding("port-3", 100, "fa:16:3e:00:00:03", "10.0.0.7");
+  add_rule(outsider, "port-3-out", "egress");
+  for (auto* b : {&member1, &member2, &outsider}) host.source.put(*b);
+  host.plug_vm("vm1", member1);
+  host.plug_vm("vm2", member2);
+  host.plug_vm("vm3", outsider);
+  host.converge();
+
+  CHECK(host.ping("vm1", "10.0.0.6"));
+  CHECK(host.ping("vm2", "10.0.0.5"));
+  CHECK_FALSE(host.ping("vm3", "10.0.0.5"));
+  CHECK(host.source.last_status("port-1") == "ACTIVE");
+}
+
+TEST_CASE("a tcp/22 rule from one CIDR lets that CIDR in and not another", "[dataplane]") {
+  TestHost host;
+  auto server = port_binding("port-1", 100, "fa:16:3e:00:00:01", "10.0.0.5");
+  add_tcp_rule(server, "ssh", "ingress", 22, "10.0.0.32/27");
+  add_rule(server, "out", "egress");
+  auto inside = open_port("port-2", "fa:16:3e:00:00:02", "10.0.0.40");
+  auto other = open_port("port-3", "fa:16:3e:00:00:03", "10.0.0.10");
+  for (auto* b : {&server, &inside, &other}) host.source.put(*b);
+  host.plug_vm("vm1", server);
+  host.plug_vm("vm2", inside);
+  host.plug_vm("vm3", other);
+  host.converge();
+  host.listen_tcp("vm1", 22);
+
+  CHECK(host.tcp_connects("vm2", "10.0.0.5", 22));
+  CHECK_FALSE(host.tcp_connects("vm3", "10.0.0.5", 22));
+  CHECK_FALSE(host.ping("vm2", "10.0.0.5"));  // only tcp/22 was opened
+}
+
+TEST_CASE("removing the egress rule blocks egress", "[dataplane]") {
+  TestHost host;
+  auto client = open_port("port-1", "fa:16:3e:00:00:01", "10.0.0.5");
+  auto server = open_port("port-2", "fa:16:3e:00:00:02", "10.0.0.6");
+  host.source.put(client);
+  host.source.put(server);
+  host.plug_vm("vm1", client);
+  host.plug_vm("vm2", server);
+  host.converge();
+  REQUIRE(host.ping("vm1", "10.0.0.6"));
+
+  auto without_egress = port_binding("port-1", 100, "fa:16:3e:00:00:01", "10.0.0.5");
+  add_rule(without_egress, "port-1-in", "ingress");
+  host.source.put(without_egress);
+  host.reconcile("port-1");
+
+  CHECK_FALSE(host.ping("vm1", "10.0.0.6"));
+  CHECK(host.ping("vm2", "10.0.0.5"));  // replies to vm2's pings are not egress by rule
+}
+
+TEST_CASE("removing a rule ends the connections it let in", "[dataplane]") {
+  TestHost host;
+  auto server = open_port("port-1", "fa:16:3e:00:00:01", "10.0.0.5");
+  auto client = open_port("port-2", "fa:16:3e:00:00:02", "10.0.0.6");
+  host.source.put(server);
+  host.source.put(client);
+  host.plug_vm("vm1", server);
+  host.plug_vm("vm2", client);
+  host.converge();
+  // A connection that sends a line a second for a few seconds; the server counts lines.
+  std::string received = "/tmp/" + host.ns("rcv");
+  must("ip netns exec " + host.ns("vm1") + " sh -c 'nc -l -p 2000 > " + received + "' >/dev/null 2>&1 & sleep 0.3");
+  must("ip netns exec " + host.ns("vm2") +
+       " bash -c 'exec 3<>/dev/tcp/10.0.0.5/2000; for i in 1 2 3 4 5 6; do echo line$i >&3; sleep 0.5; done' "
+       ">/dev/null 2>&1 & sleep 0.8");
+
+  auto closed = port_binding("port-1", 100, "fa:16:3e:00:00:01", "10.0.0.5");
+  add_rule(closed, "port-1-out", "egress");
+  host.source.put(closed);
+  host.reconcile("port-1");
+  sleep(3);
+  std::ifstream in(received);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::remove(received.c_str());
+  CHECK(text.str().find("line1") != std::string::npos);
+  CHECK(text.str().find("line6") == std::string::npos);
+}
+
+TEST_CASE("a port may not send from an address or MAC that is not its own", "[dataplane]") {
+  TestHost host;
+  auto a = open_port("port-1", "fa:16:3e:00:00:01", "10.0.0.5");
+  auto b = open_port("port-2", "fa:16:3e:00:00:02", "10.0.0.6");
+  host.source.put(a);
+  host.source.put(b);
+  host.plug_vm("vm1", a);
+  host.plug_vm("vm2", b);
+  host.converge();
+  REQUIRE(host.ping("vm1", "10.0.0.6"));
+  must("ip -n " + host.ns("vm1") + " addr add 10.0.0.99/24 dev " + std::string("v") + host.ns("").substr(3) + "vm1i");
+  CHECK_FALSE(sh("ip netns exec " + host.ns("vm1") + " ping -c1 -W1 -I 10.0.0.99 10.0.0.6 >/dev/null"));
+  must("ip -n " + host.ns("vm1") + " link set dev v" + host.ns("").substr(3) + "vm1i address fa:16:3e:00:00:66");
+  CHECK_FALSE(host.ping("vm1", "10.0.0.6"));
+}
+
+TEST_CASE("two projects with overlapping CIDRs cannot reach each other", "[dataplane]") {
+  TestHost host;
+  auto a = open_port("port-a", "fa:16:3e:00:00:0a", "10.0.0.5", 100);
+  auto a2 = open_port("port-c", "fa:16:3e:00:00:0c", "10.0.0.7", 100);
+  auto b = open_port("port-b", "fa:16:3e:00:00:0b", "10.0.0.6", 200);
+  for (auto* p : {&a, &a2, &b}) host.source.put(*p);
+  host.plug_vm("vma", a);
+  host.plug_vm("vmc", a2);
+  host.plug_vm("vmb", b);
+  host.converge();
+  CHECK(host.ping("vma", "10.0.0.7"));
+  CHECK_FALSE(host.ping("vma", "10.0.0.6"));
+  CHECK_FALSE(host.ping("vmb", "10.0.0.5"));
+  // Even a forged destination MAC stays in its own network.
+  must("ip -n " + host.ns("vmb") + " neigh replace 10.0.0.5 lladdr fa:16:3e:00:00:0a dev v" + host.ns("").substr(3) + "vmbi");
+  CHECK_FALSE(host.ping("vmb", "10.0.0.5"));
+}
+
+TEST_CASE("the outside reaches a port by its floating IP, loses it on disassociate and follows a move",
+          "[dataplane]") {
+  TestHost host;
+  auto a = open_port("port-1", "fa:16:3e:00:00:01", "10.0.0.5");
+  auto b = open_port("port-2", "fa:16:3e:00:00:02", "10.0.0.6");
+  add_floating_ip(a, "172.24.4.10", "fa:16:3e:00:0f:10");
+  host.source.put(a);
+  host.source.put(b);
+  host.plug_vm("vm1", a);
+  host.plug_vm("vm2", b);
+  host.add_outside("out", "172.24.4.1");
+  host.converge();
+  host.listen_tcp("vm2", 22);  // only vm2 serves tcp/22: tells the two apart
+
+  CHECK(host.ping("out", "172.24.4.10"));
+  CHECK_FALSE(host.tcp_connects("out", "172.24.4.10", 22));
+
+  a.clear_floating_ips();
+  host.source.put(a);
+  host.reconcile("port-1");
+  CHECK_FALSE(host.ping("out", "172.24.4.10"));
+
+  add_floating_ip(b, "172.24.4.10", "fa:16:3e:00:0f:10");
+  host.source.put(b);
+  host.reconcile("port-2");
+  CHECK(host.ping("out", "172.24.4.10"));
+  CHECK(host.tcp_connects("out", "172.24.4.10", 22));
+}
+
+TEST_CASE("a restarted agent changes no flow and keeps established connections", "[dataplane]") {
+  TestHost host;
+  auto server = open_port("port-1", "fa:16:3e:00:00:01", "10.0.0.5");
+  auto client = open_port("port-2", "fa:16:3e:00:00:02", "10.0.0.6");
+  add_floating_ip(server, "172.24.4.10", "fa:16:3e:00:0f:10");
+  add_remote_group_rule(server, "rg", "ingress", "default", kDefaultMembers);
+  add_tcp_rule(server, "ssh", "ingress", 22, "10.0.0.0/24");
+  host.source.put(server);
+  host.source.put(client);
+  host.plug_vm("vm1", server);
+  host.plug_vm("vm2", client);
+  host.add_outside("out", "172.24.4.1");
+  host.converge();
+  std::string received = "/tmp/" + host.ns("rcv");
+  must("ip netns exec " + host.ns("vm1") + " sh -c 'nc -l -p 2000 > " + received + "' >/dev/null 2>&1 & sleep 0.3");
+  must("ip netns exec " + host.ns("vm2") +
+       " bash -c 'exec 3<>/dev/tcp/10.0.0.5/2000; for i in 1 2 3 4 5 6; do echo line$i >&3; sleep 0.5; done' "
+       ">/dev/null 2>&1 & sleep 0.6");
+
+  std::size_t before = host.programmer.changed;
+  host.restart_agent();
+  CHECK(host.programmer.changed == before);  // the dump equals the compiled flows
+  sleep(3);
+  std::ifstream in(received);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::remove(received.c_str());
+  CHECK(text.str().find("line6") != std::string::npos);
+}
+
+TEST_CASE("an unplugged port loses its flows and is reported DOWN", "[dataplane]") {
+  TestHost host;
+  auto a = open_port("aaaaaaaa-0000-4000-8000-000000000001", "fa:16:3e:00:00:01", "10.0.0.5");
+  host.source.put(a);
+  host.plug_vm("vm1", a);
+  host.converge();
+  REQUIRE(host.source.last_status(a.port_id()) == "ACTIVE");
+  REQUIRE_FALSE(host.flows_with_cookie(port_cookie(a.port_id())).empty());
+
+  host.unplug_vm("vm1");
+  for (int i = 0; i < 100 && host.interfaces().plugged_ports().count(a.port_id()); ++i) usleep(20000);
+  host.agent().enqueue(a.port_id());
+  REQUIRE(host.agent().process_pending());
+  CHECK(host.flows_with_cookie(port_cookie(a.port_id())).empty());
+  CHECK(host.source.last_status(a.port_id()) == "DOWN");
+}
