@@ -1,5 +1,6 @@
 #include "common/validate/validate.h"
 
+#include <algorithm>
 #include <cctype>
 
 #include "common/error/error.h"
@@ -46,6 +47,22 @@ bool is_uuid(const std::string& v) {
     if (dash ? v[i] != '-' : !std::isxdigit(static_cast<unsigned char>(v[i]))) return false;
   }
   return true;
+}
+
+void host_port(const std::string& field, const std::string& value) {
+  auto fail = [&] { return invalid_argument(field + " must be host:port (e.g. 127.0.0.1:7200), got '" + value + "'"); };
+  auto colon = value.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == value.size() || value.size() > 255) throw fail();
+  std::string host = value.substr(0, colon), port = value.substr(colon + 1);
+  if (port.size() > 5 || !std::all_of(port.begin(), port.end(), [](unsigned char c) { return std::isdigit(c); }))
+    throw fail();
+  int number = std::stoi(port);
+  if (number < 1 || number > 65535) throw fail();
+  bool bracketed = host.front() == '[' && host.back() == ']';
+  if (!bracketed && !std::all_of(host.begin(), host.end(), [](unsigned char c) {
+        return std::isalnum(c) || c == '.' || c == '-' || c == '_';
+      }))
+    throw fail();
 }
 
 void uuid(const std::string& field, const std::string& value) {

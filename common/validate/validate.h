@@ -11,6 +11,8 @@ void name(const std::string& field, const std::string& value);
 void optional_text(const std::string& field, const std::string& value, size_t max_length);
 void email(const std::string& field, const std::string& value);  // empty allowed
 bool is_uuid(const std::string& value);
+// "host:port" as gRPC dials it: a host name, IPv4 or [IPv6] address, and a port 1..65535.
+void host_port(const std::string& field, const std::string& value);
 void uuid(const std::string& field, const std::string& value);
 
 }  // namespace stratus::validate

@@ -25,3 +25,11 @@ TEST_CASE("uuids and e-mail addresses are checked") {
   CHECK_NOTHROW(validate::email("email", "a@b.example"));
   CHECK_THROWS_WITH(validate::email("email", "a@@b"), Catch::Contains("not an e-mail address"));
 }
+
+TEST_CASE("endpoints must be host:port with a numeric port in range") {
+  CHECK_NOTHROW(validate::host_port("url", "127.0.0.1:7200"));
+  CHECK_NOTHROW(validate::host_port("url", "image.stratus.svc:7200"));
+  CHECK_NOTHROW(validate::host_port("url", "[::1]:7200"));
+  for (const char* bad : {"image:notaport", ":9292", "http://image", "image:99999", "image:", "image"})
+    CHECK_THROWS_WITH(validate::host_port("url", bad), Catch::Contains("must be host:port"));
+}

@@ -87,7 +87,7 @@ int run(const Config& config) {
                       logger);
 
   rpc::Authenticator authenticator(verifier, revocations);
-  identity::IdentityApi api(domain, keys, authenticator, logger.child("api"));
+  identity::IdentityApi api(domain, authenticator, logger.child("api"));
   rpc::Server server(listen, logger);
   server.add_service(&api);
   server.run_until_signal([&] {

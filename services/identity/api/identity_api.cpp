@@ -118,7 +118,7 @@ grpc::Status IdentityApi::RevokeToken(grpc::ServerContext* ctx, const v1::Revoke
 grpc::Status IdentityApi::ListSigningKeys(grpc::ServerContext*, const v1::ListSigningKeysRequest*,
                                           v1::ListSigningKeysResponse* resp) {
   return rpc::serve(logger_, "ListSigningKeys", [&] {
-    for (const auto& k : keys_.published()) to_proto(k, resp->add_keys());
+    for (const auto& k : identity_.published_signing_keys()) to_proto(k, resp->add_keys());
   });
 }
 

@@ -12,8 +12,8 @@ namespace v1 = cloud::identity::v1;
 
 class IdentityApi final : public v1::Identity::Service {
  public:
-  IdentityApi(Identity& identity, KeyRing& keys, const rpc::Authenticator& auth, log::Logger logger)
-      : identity_(identity), keys_(keys), auth_(auth), logger_(std::move(logger)) {}
+  IdentityApi(Identity& identity, const rpc::Authenticator& auth, log::Logger logger)
+      : identity_(identity), auth_(auth), logger_(std::move(logger)) {}
 
   grpc::Status Authenticate(grpc::ServerContext*, const v1::AuthenticateRequest*, v1::Token*) override;
   grpc::Status ValidateToken(grpc::ServerContext*, const v1::ValidateTokenRequest*, v1::TokenInfo*) override;
@@ -53,7 +53,6 @@ class IdentityApi final : public v1::Identity::Service {
 
  private:
   Identity& identity_;
-  KeyRing& keys_;
   const rpc::Authenticator& auth_;
   log::Logger logger_;
 };

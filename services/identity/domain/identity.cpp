@@ -267,6 +267,13 @@ SigningKeyRow Identity::rotate_signing_key(const Caller& caller) {
   throw Error(ErrorCode::Internal, "the new signing key vanished");
 }
 
+std::vector<SigningKeyRow> Identity::published_signing_keys() {
+  // From the database, not this replica's memory: a key rotated on another replica must be
+  // published here at once, or services fetching keys from here would refuse its tokens.
+  keys_.load(pool_.transact([&](pqxx::work& tx) { return store::signing_keys(tx); }));
+  return keys_.published();
+}
+
 std::vector<RevocationRow> Identity::revocations(const Caller&) {
   // Any authenticated caller: ids are no secrets, and services need this without admin rights.
   return pool_.transact([&](pqxx::work& tx) { return store::active_revocations(tx, auth::unix_now()); });
@@ -505,9 +512,7 @@ EndpointRow Identity::register_endpoint(const Caller& caller, const std::string&
                                         const std::string& region) {
   auth::require_admin(caller, "registering an endpoint");
   validate::name("service", service);
-  if (url.empty() || url.find(':') == std::string::npos)
-    throw invalid_argument("endpoint url must be host:port, got '" + url + "'");
-  validate::optional_text("url", url, 255);
+  validate::host_port("endpoint url", url);
   std::string r = region.empty() ? settings_.region : region;
   validate::name("region", r);
   return pool_.transact([&](pqxx::work& tx) { return store::upsert_endpoint(tx, service, r, url); });

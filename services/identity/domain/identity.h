@@ -63,6 +63,7 @@ class Identity {
   // `target` needs a valid signature only: revoking an expired or revoked token is a no-op.
   void revoke_token(const auth::Caller& caller, const auth::TokenClaims& target);
   SigningKeyRow rotate_signing_key(const auth::Caller& caller);
+  std::vector<SigningKeyRow> published_signing_keys();
   std::vector<RevocationRow> revocations(const auth::Caller& caller);
   const Settings& settings() const { return settings_; }
 
