@@ -83,6 +83,8 @@ TestHost::~TestHost() {
     sh("ip netns pids " + name + " | xargs -r kill 2>/dev/null");
     sh("ip netns del " + name);
   }
+  // A namespace lingers while a process holds it; its veth pair must go regardless.
+  for (const auto& name : devices_) sh("ip link del " + name + " 2>/dev/null");
   ovsdb::Vswitch vswitch(*client_);
   try {
     vswitch.delete_bridge(integration_bridge);
@@ -127,6 +129,7 @@ void TestHost::plug_vm(const std::string& name, const PortBinding& binding, int 
   must("ip netns add " + space);
   namespaces_.push_back(space);
   must("ip link add " + outer + " type veth peer name " + inner + " netns " + space);
+  devices_.push_back(outer);
   must("ip -n " + space + " link set " + inner + " address " + binding.mac_address());
   must("ip -n " + space + " addr add " + binding.fixed_ips(0).ip_address() + "/" + std::to_string(prefix) + " dev " + inner);
   must("ip -n " + space + " link set " + inner + " up");
@@ -153,6 +156,7 @@ void TestHost::add_outside(const std::string& name, const std::string& address, 
   must("ip netns add " + space);
   namespaces_.push_back(space);
   must("ip link add " + outer + " type veth peer name " + inner + " netns " + space);
+  devices_.push_back(outer);
   must("ip -n " + space + " addr add " + address + "/" + std::to_string(prefix) + " dev " + inner);
   must("ip -n " + space + " link set " + inner + " up");
   must("ip link set " + outer + " up");

@@ -94,6 +94,7 @@ class TestHost {
   std::vector<std::string> vms_;
   std::map<std::string, std::string> port_of_vm_;
   std::vector<std::string> namespaces_;
+  std::vector<std::string> devices_;  // root-namespace veth ends
   std::unique_ptr<ovsdb::Client> client_;
   std::unique_ptr<OvsdbHostInterfaces> interfaces_;
   std::unique_ptr<Reconciler> agent_;
