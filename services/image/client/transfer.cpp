@@ -102,10 +102,11 @@ grpc::Status download_file(v1::Images::Stub& stub, grpc::ClientContext& context,
   }
   auto status = stream->Finish();
   ::close(fd);
-  if (write_failed) return local_failure("cannot write", path);
-  if (!status.ok()) return status;
-  if (!expected.empty() && hash.hex_digest() != expected)
-    return grpc::Status(grpc::StatusCode::DATA_LOSS, "downloaded bytes do not match the image's sha256");
+  if (write_failed) status = local_failure("cannot write", path);
+  else if (status.ok() && !expected.empty() && hash.hex_digest() != expected)
+    status = grpc::Status(grpc::StatusCode::DATA_LOSS, "downloaded bytes do not match the image's sha256");
+  // A fresh download that failed leaves no file; a resumed one keeps its bytes for the next try.
+  if (!status.ok() && !resume) ::unlink(path.c_str());
   return status;
 }
 
