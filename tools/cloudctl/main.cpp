@@ -91,7 +91,6 @@ int main(int argc, char** argv) {
   CommandTable table;
   add_identity_commands(table);
   add_image_commands(table);
-  add_image_commands(table);
   add_network_commands(table);
   TerminalConsole console;
   return run(table, std::vector<std::string>(argv + 1, argv + argc), console);
