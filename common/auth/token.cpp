@@ -122,8 +122,13 @@ TokenVerifier::TokenVerifier(KeyRefresher refresh_keys, int64_t min_refresh_inte
 }
 
 void TokenVerifier::set_public_keys(std::map<std::string, std::string> keys) {
-  std::lock_guard<std::mutex> lock(mutex_);
-  public_keys_ = std::move(keys);
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (public_keys_ == keys) return;
+    public_keys_ = std::move(keys);
+  }
+  std::lock_guard<std::mutex> lock(verified_mutex_);
+  verified_.clear();  // a key may have been withdrawn
 }
 
 bool TokenVerifier::lookup_key(const std::string& key_id, std::string& public_key) const {
@@ -153,6 +158,20 @@ TokenClaims TokenVerifier::verify(std::string_view token, int64_t now) const {
 }
 
 TokenClaims TokenVerifier::verify_signature(std::string_view token) const {
+  std::string key(token);
+  {
+    std::lock_guard<std::mutex> lock(verified_mutex_);
+    auto it = verified_.find(key);
+    if (it != verified_.end()) return it->second;
+  }
+  TokenClaims claims = check_signature(token);
+  std::lock_guard<std::mutex> lock(verified_mutex_);
+  if (verified_.size() >= kVerifiedCacheSize) verified_.clear();
+  verified_.emplace(std::move(key), claims);
+  return claims;
+}
+
+TokenClaims TokenVerifier::check_signature(std::string_view token) const {
   // stv1.<kid>.<claims>.<sig>
   auto dot1 = token.find('.');
   auto dot2 = dot1 == std::string_view::npos ? dot1 : token.find('.', dot1 + 1);

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 namespace stratus::auth {
@@ -52,11 +53,19 @@ class TokenVerifier {
 
  private:
   bool lookup_key(const std::string& key_id, std::string& public_key) const;
+  TokenClaims check_signature(std::string_view token) const;
+
   KeyRefresher refresh_keys_;
   int64_t min_refresh_interval_s_;
   mutable std::mutex mutex_;
   mutable std::map<std::string, std::string> public_keys_;
   mutable int64_t last_refresh_ = 0;
+  // Tokens whose signature already checked out: a client sends the same token with every
+  // call, and a map lookup is far cheaper than an Ed25519 verification. Keyed by the whole
+  // token string, so only an identical token hits; emptied when the keys change or it fills.
+  static constexpr size_t kVerifiedCacheSize = 16384;
+  mutable std::mutex verified_mutex_;
+  mutable std::unordered_map<std::string, TokenClaims> verified_;
 };
 
 std::string base64url_encode(std::string_view bytes);

@@ -118,3 +118,25 @@ TEST_CASE("a reload adds to the revocations and never drops one that came by eve
   CHECK(list.is_revoked(by_event));
   CHECK(list.is_revoked(other));
 }
+
+TEST_CASE("a cached token stops verifying once its key is withdrawn") {
+  auto key = generate_signing_key();
+  auto other = generate_signing_key();
+  int64_t now = unix_now();
+  auto token = sign_token(sample_claims(now), key);
+  TokenVerifier v;
+  v.set_public_keys({{key.key_id, key.public_key}});
+  CHECK_NOTHROW(v.verify(token, now));
+  CHECK_NOTHROW(v.verify(token, now));  // from the cache
+  v.set_public_keys({{other.key_id, other.public_key}});
+  CHECK_THROWS_WITH(v.verify(token, now), Catch::Contains("unknown key"));
+}
+
+TEST_CASE("a cached token still expires") {
+  auto key = generate_signing_key();
+  int64_t now = unix_now();
+  auto token = sign_token(sample_claims(now), key);
+  auto v = verifier_for(key);
+  CHECK_NOTHROW(v->verify(token, now));
+  CHECK_THROWS_WITH(v->verify(token, now + 7200), Catch::Contains("expired"));
+}
