@@ -187,10 +187,8 @@ TEST_CASE("an access key's secret is shown once, authenticates, and stops workin
   CHECK(after.value.keys_size() == 0);
 }
 
-// BUG (services/identity/domain/identity.cpp:206, authenticate_access_key): the project is
-// compared with the key's project *id* only, although AuthenticateRequest.project takes a
-// name or an id, so naming the key's own project by name is refused with PERMISSION_DENIED.
-TEST_CASE("an access key authenticates with its own project named by name or id", "[identity][access-key][!mayfail]") {
+// An access key is bound to its project, which may be named by name or id.
+TEST_CASE("an access key authenticates with its own project named by name or id", "[identity][access-key]") {
   IdentityService identity;
   v1::Project web = must(identity.admin.create_project("web"), "creating project web");
   create_user_with_role(identity.admin, "erin", "Erin-Pass-1", "web", "member");
@@ -206,12 +204,8 @@ TEST_CASE("an access key authenticates with its own project named by name or id"
   CHECK(by_name.ok());
 }
 
-// BUG (services/identity/domain/identity.cpp:157-179 with store/identity_store.cpp:252,
-// authenticate_password + record_login_failure): the failure count is read in one transaction,
-// the hash checked outside it, and `failed_logins = <stale count> + 1` written back, so
-// concurrent wrong guesses overwrite each other's count and never reach the limit: a guesser
-// who sends them in parallel is never locked out.
-TEST_CASE("wrong passwords sent at once still lock the user", "[identity][login][!mayfail]") {
+// Parallel guesses must all count, or the lockout would not cap online guessing.
+TEST_CASE("wrong passwords sent at once still lock the user", "[identity][login]") {
   IdentityService identity;
   create_user_with_role(identity.admin, "carol", "Carol-Pass-1", kAdminProject, "member");
 

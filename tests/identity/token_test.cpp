@@ -263,14 +263,9 @@ TEST_CASE("after key rotation old tokens still validate, new ones carry the new 
   CHECK(on_b.value.token_id() == fresh.info().token_id());
 }
 
-// BUG (services/identity/main.cpp:69-75 with domain/key_ring.cpp): a replica learns of a key rotated
-// elsewhere only in its TokenVerifier (on demand) or at the periodic resync (30 s default);
-// its KeyRing, which answers ListSigningKeys, stays stale until then. Other services fetch
-// keys with ListSigningKeys (common/identity_client) from whichever replica they reach, so
-// they refuse valid new tokens for up to a resync interval. Fix: have the verifier's refresher
-// load the KeyRing too (keys.load(rows)), or publish a key-rotated event that makes every
-// replica call refresh_signing_keys().
-TEST_CASE("another replica lists a key rotated elsewhere within seconds", "[identity][keys][replicas][!mayfail]") {
+// Services fetch keys from whichever replica they reach, so every replica must publish a
+// key rotated elsewhere at once.
+TEST_CASE("another replica lists a key rotated elsewhere within seconds", "[identity][keys][replicas]") {
   IdentityService replica_a;
   auto replica_b = start_identity(replica_a.database);
   IdentityClient b(replica_b->address());
