@@ -33,13 +33,18 @@ write_profile() {
   ini_put_section "$dir/credentials" "$name" "password = $password"
 }
 
+# profile_homes: root's home and that of the user who ran sudo.
+profile_homes() {
+  echo "$HOME"
+  if [[ -n ${SUDO_USER:-} && $SUDO_USER != root ]]; then
+    getent passwd "$SUDO_USER" | cut -d: -f6
+  fi
+}
+
 # write_profiles: admin and demo, for root and for the user who ran sudo.
 write_profiles() {
-  local homes=("$HOME") home owner
-  if [[ -n ${SUDO_USER:-} && $SUDO_USER != root ]]; then
-    homes+=("$(getent passwd "$SUDO_USER" | cut -d: -f6)")
-  fi
-  for home in "${homes[@]}"; do
+  local home owner
+  for home in $(profile_homes); do
     [[ -n $home && -d $home ]] || continue
     write_profile "$home" admin admin admin "$(secret admin)"
     write_profile "$home" demo demo demo "$(secret demo)"
@@ -60,11 +65,55 @@ cloudctl_ensure() {
   die "cloudctl $* failed (exit $rc)"
 }
 
+# password_works USER PROJECT PASSWORD: a login with it succeeds (in a throwaway cloudctl home,
+# so no profile or cached token is touched).
+password_works() {
+  local dir rc=0
+  dir=$(mktemp -d)
+  printf '%s\n' "$3" | env XDG_CONFIG_HOME="$dir" XDG_CACHE_HOME="$dir" CLOUD_ENDPOINT=127.0.0.1:7100 \
+    CLOUD_USERNAME="$1" CLOUD_PROJECT="$2" cloudctl --profile check login --password-stdin >/dev/null 2>&1 || rc=$?
+  rm -rf "$dir"
+  return "$rc"
+}
+
+# ensure_user USER PROJECT SECRET: the user exists and logs in to PROJECT (once it has a role
+# there) with the password in secrets/SECRET. A user left by an earlier state directory, with
+# another password, gets the current one (an admin's reset); a working password is left alone
+# (a reset would end the sessions of running services).
+ensure_user() {
+  local user=$1 project=$2 password err rc=0
+  password=$(secret "$3")
+  err=$(printf '%s\n' "$password" | cloudctl --profile admin user create "$user" --password-stdin 2>&1 >/dev/null) || rc=$?
+  if ((rc == 0)); then return 0; fi
+  [[ $err == ALREADY_EXISTS* ]] || { printf '%s\n' "$err" >&2; die "cloudctl user create $user failed (exit $rc)"; }
+  password_works "$user" "$project" "$password" && return 0
+  log "user $user: its password is not the one in $STRATUS_STATE/secrets/$3: setting it"
+  printf '%s\n' "$password" | cloudctl_ensure --profile admin user set-password "$user" --password-stdin
+  # The reset revoked the user's tokens: drop the profile's cached one (cloudctl does not renew
+  # a revoked token silently). Profiles are named after their users.
+  local home
+  for home in $(profile_homes); do
+    rm -f "$home/.cache/cloudctl/$user.token"
+  done
+}
+
+# ensure_user_with_role USER PROJECT ROLE SECRET: ensure_user, and ROLE on PROJECT (first, when
+# the user exists already: checking its password logs in to PROJECT).
+ensure_user_with_role() {
+  local user=$1 project=$2 role=$3 secret_name=$4
+  if cloudctl --profile admin user show "$user" >/dev/null 2>&1; then
+    cloudctl_ensure --profile admin role add --user "$user" --project "$project" "$role"
+    ensure_user "$user" "$project" "$secret_name"
+  else
+    ensure_user "$user" "$project" "$secret_name"
+    cloudctl_ensure --profile admin role add --user "$user" --project "$project" "$role"
+  fi
+}
+
 # bootstrap_demo: project demo, user demo (password in secrets/demo), role member on demo.
 bootstrap_demo() {
   cloudctl_ensure --profile admin project create demo
-  secret demo | cloudctl_ensure --profile admin user create demo --password-stdin
-  cloudctl_ensure --profile admin role add --user demo --project demo member
+  ensure_user_with_role demo demo member demo
   log "bootstrap: project demo, user demo (member of demo)"
 }
 
@@ -76,8 +125,7 @@ bootstrap_service_users() {
   (($# > 0)) || return 0
   cloudctl_ensure --profile admin project create service
   for name in "$@"; do
-    secret "service-$name" | cloudctl_ensure --profile admin user create "$name" --password-stdin
-    cloudctl_ensure --profile admin role add --user "$name" --project service admin
+    ensure_user_with_role "$name" service admin "service-$name"
   done
   log "bootstrap: service users $* (admin on project service)"
 }

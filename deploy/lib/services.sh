@@ -103,6 +103,23 @@ service_config_image() {
   printf '[image]\nstore_dir = %s/images\n' "$STRATUS_STATE"
 }
 
+# The agent of this host (docs/network-agent.md); bridges and datapath as in deploy/lib/external.sh.
+service_config_network_agent() {
+  cat <<EOC
+[agent]
+host = $(hostname -s)
+integration_bridge = $STRATUS_INTEGRATION_BRIDGE
+external_bridge = $STRATUS_EXTERNAL_BRIDGE
+datapath_type = $STRATUS_OVS_DATAPATH
+
+[network]
+url = 127.0.0.1:7300
+
+[ovsdb]
+remote = unix:/var/run/openvswitch/db.sock
+EOC
+}
+
 # ---- start / stop ---------------------------------------------------------------------------
 
 # start_service NAME: start it unless it runs; a running service whose binary was rebuilt since
