@@ -102,6 +102,7 @@ int run(const Config& config) {
 
   ovsdb::Client ovsdb(config.get("ovsdb.remote", "unix:/var/run/openvswitch/db.sock"));
   std::atomic<bool> stopping{false};
+  std::atomic<bool> host_view_ready{false};
   std::thread ovsdb_session([&] {
     ovsdb.run(ovsdb::Backoff{}, [&] { return stopping.load(); }, [&] {
       try {
@@ -109,6 +110,7 @@ int run(const Config& config) {
         ensure_bridges(vswitch, interfaces, settings.integration_bridge, settings.external_bridge, datapath);
         interfaces.replica().start(ovsdb);
         reconciler.enqueue_full_resync();
+        host_view_ready = true;
       } catch (const std::exception& e) {
         logger.error("OVSDB setup failed; retrying on the next session", {{"error", e.what()}});
         ovsdb.close();
@@ -116,7 +118,14 @@ int run(const Config& config) {
     });
   });
 
-  std::thread worker([&] { reconciler.run(); });
+  // The worker starts once the replica holds OVSDB's contents and a full resync is queued: an
+  // earlier round (a recompile queued by the initial rows, or the bus's connect resync) would
+  // compile a host without ports and delete every flow until the next round (a blackout on
+  // every agent restart).
+  std::thread worker([&] {
+    while (!host_view_ready && !stopping) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    reconciler.run();
+  });
   std::unique_ptr<bus::Consumer> events;
   if (config.find("bus.url")) events = consume_events(config, reconciler, settings.host, logger);
   else logger.warn("bus.url is not set: changes are seen at the periodic resync only");
