@@ -7,8 +7,6 @@
 #include <sstream>
 #include <stdexcept>
 
-extern char** environ;
-
 namespace stratus {
 namespace {
 
@@ -60,7 +58,7 @@ Config Config::load(const std::string& path, const std::string& env_prefix) {
     buffer << file.rdbuf();
     config = parse(buffer.str(), path);
   }
-  config.apply_environment(env_prefix);
+  config.env_prefix_ = env_prefix;
   return config;
 }
 
@@ -70,27 +68,9 @@ std::string Config::env_name(const std::string& env_prefix, const std::string& k
   return name;
 }
 
-void Config::apply_environment(const std::string& env_prefix) {
-  // Known keys are overridden by their variable; unknown STRATUS_* variables add keys with the
-  // first underscore read as the section separator (STRATUS_DB_URL -> db.url).
-  for (auto& [key, value] : values_) {
-    if (const char* env = std::getenv(env_name(env_prefix, key).c_str())) value = env;
-  }
-  const std::string prefix = env_prefix + "_";
-  for (char** e = environ; e && *e; ++e) {
-    std::string entry(*e);
-    auto eq = entry.find('=');
-    if (eq == std::string::npos || entry.compare(0, prefix.size(), prefix) != 0) continue;
-    std::string rest = entry.substr(prefix.size(), eq - prefix.size());
-    std::transform(rest.begin(), rest.end(), rest.begin(), [](unsigned char c) { return std::tolower(c); });
-    auto us = rest.find('_');
-    if (us == std::string::npos) continue;
-    std::string key = rest.substr(0, us) + "." + rest.substr(us + 1);
-    if (!values_.count(key)) values_[key] = entry.substr(eq + 1);
-  }
-}
-
 std::optional<std::string> Config::find(const std::string& key) const {
+  if (!env_prefix_.empty())
+    if (const char* env = std::getenv(env_name(env_prefix_, key).c_str())) return std::string(env);
   auto it = values_.find(key);
   if (it == values_.end()) return std::nullopt;
   return it->second;

@@ -25,6 +25,9 @@ TEST_CASE("the environment overrides the file, and adds keys the file lacks") {
   CHECK(loaded.get("db.url", "") == "from-env");
   CHECK(loaded.get("log.level", "") == "debug");
   CHECK(Config::env_name("STRATUS", "identity.token-ttl") == "STRATUS_IDENTITY_TOKEN_TTL");
+  setenv("TESTCFG_BLOCK_STORAGE_PUBLIC_ENDPOINT", "bs:7400", 1);
+  CHECK(loaded.get("block-storage.public_endpoint", "") == "bs:7400");  // dashed sections too
+  unsetenv("TESTCFG_BLOCK_STORAGE_PUBLIC_ENDPOINT");
   unsetenv("TESTCFG_DB_URL");
   unsetenv("TESTCFG_LOG_LEVEL");
 }
