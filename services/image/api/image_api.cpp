@@ -3,9 +3,14 @@
 #include <vector>
 
 #include "common/rpc/status.h"
+#include "services/image/client/chunk_pipe.h"
 
 namespace stratus::image {
 namespace {
+
+// Chunks in flight between receiving and writing an upload: enough to keep both threads
+// busy, few enough that memory stays a few chunks.
+constexpr size_t kPipeDepth = 3;
 
 template <typename Repeated>
 std::vector<std::string> strings_of(const Repeated& items) {
@@ -120,12 +125,16 @@ grpc::Status ImageApi::Upload(grpc::ServerContext* ctx, grpc::ServerReader<v1::U
       throw invalid_argument("an upload starts with a `start` message naming the image, its size and sha256");
     const auto& start = message.start();
     auto upload = images_.begin_upload(caller, start.image(), start.size(), start.sha256());
-    while (reader->Read(&message)) {
-      if (!message.has_start()) {
-        upload->write(message.data().data(), message.data().size());
-        continue;
+    {
+      // Hashing and writing run on a thread of their own while this one receives the next
+      // chunks; the pipe holds a few chunks at most, so memory does not grow with the image.
+      // Declared after `upload`, it stops before the upload is destroyed.
+      ChunkPipe pipe(kPipeDepth, [&](const std::string& chunk) { upload->write(chunk.data(), chunk.size()); });
+      while (reader->Read(&message)) {
+        if (message.has_start()) throw invalid_argument("an upload has one `start` message, at its beginning");
+        pipe.push(std::move(*message.mutable_data()));  // moved, not copied
       }
-      throw invalid_argument("an upload has one `start` message, at its beginning");
+      pipe.drain();
     }
     if (ctx->IsCancelled()) throw unavailable("the client went away during the upload");
     to_proto(upload->finish(), resp);

@@ -16,6 +16,9 @@ using Progress = std::function<void(uint64_t done, uint64_t total)>;
 
 inline constexpr size_t kDefaultChunkSize = 1 << 20;
 
+// A stub of the image API on an insecure channel to `address`, set up for bulk transfers.
+std::unique_ptr<cloud::image::v1::Images::Stub> transfer_stub(const std::string& address);
+
 // Uploads `path` into the queued image `image` (id or name). `sha256` is the file's hex
 // digest, computed here when empty. The call's status is returned as is.
 grpc::Status upload_file(cloud::image::v1::Images::Stub& stub, grpc::ClientContext& context, const std::string& image,
