@@ -1,4 +1,6 @@
-// Who sees and touches which image, through the real service.
+// Who sees and touches which image, through the real service, on the shared image process:
+// each test works in projects of its own. Only the public-image test makes a public image
+// there (every project sees it), and it deletes it again.
 #include "tests/image/image_test_support.h"
 
 using namespace stratus::image_test;
@@ -14,7 +16,7 @@ v1::UpdateImageRequest update_of(const std::string& image) {
 }  // namespace
 
 TEST_CASE("project B never sees or touches project A's private image") {
-  ImageCloud cloud;
+  auto& cloud = ImageCloud::shared();
   auto alice = cloud.project_member("a");
   auto bob = cloud.project_member("b");
   std::string bytes = pattern_bytes(10000);
@@ -37,7 +39,7 @@ TEST_CASE("project B never sees or touches project A's private image") {
 }
 
 TEST_CASE("a public image is visible to every project and only its owner or an admin deletes it") {
-  ImageCloud cloud;
+  auto& cloud = ImageCloud::shared();
   auto admin = cloud.admin();
   auto alice = cloud.project_member("a");
   std::string bytes = pattern_bytes(20000);
@@ -53,7 +55,7 @@ TEST_CASE("a public image is visible to every project and only its owner or an a
 }
 
 TEST_CASE("a shared image is visible to the projects it is shared with and to no other") {
-  ImageCloud cloud;
+  auto& cloud = ImageCloud::shared();
   auto alice = cloud.project_member("a");
   auto bob = cloud.project_member("b");
   auto carol = cloud.project_member("c");
@@ -82,7 +84,7 @@ TEST_CASE("a shared image is visible to the projects it is shared with and to no
 }
 
 TEST_CASE("a member cannot create or make a public image") {
-  ImageCloud cloud;
+  auto& cloud = ImageCloud::shared();
   auto alice = cloud.project_member("a");
   auto reply = alice.create("everyone", "raw", "public");
   CHECK(reply.code() == StatusCode::PERMISSION_DENIED);
@@ -95,14 +97,14 @@ TEST_CASE("a member cannot create or make a public image") {
 }
 
 TEST_CASE("a reader sees the project's images but cannot create or delete") {
-  ImageCloud cloud;
+  auto& cloud = ImageCloud::shared();
   auto reader = cloud.project_member("r", "reader");
   CHECK(reader.create("nope").code() == StatusCode::PERMISSION_DENIED);
   CHECK(must(reader.list(), "list").images().empty());
 }
 
 TEST_CASE("a protected image cannot be deleted until it is unprotected") {
-  ImageCloud cloud;
+  auto& cloud = ImageCloud::shared();
   auto alice = cloud.project_member("a");
   auto image = alice.create_active("keep-me", pattern_bytes(1000));
   auto protect = update_of(image.id());
@@ -113,17 +115,17 @@ TEST_CASE("a protected image cannot be deleted until it is unprotected") {
   CHECK(reply.code() == StatusCode::FAILED_PRECONDITION);
   CHECK_THAT(reply.message(), Catch::Contains("protected"));
   CHECK(alice.get(image.id()).value.status() == "active");
-  CHECK(cloud.stored_files().size() == 1);
+  CHECK(cloud.stored_files_of(image.id()).size() == 1);
 
   protect.set_protected_(false);
   must(alice.update(protect), "unprotect");
   CHECK(alice.remove(image.id()).ok());
   CHECK(alice.get(image.id()).code() == StatusCode::NOT_FOUND);
-  CHECK(cloud.stored_files().empty());
+  CHECK(cloud.stored_files_of(image.id()).empty());
 }
 
 TEST_CASE("compute registers an instance snapshot as a private image of the instance's project") {
-  ImageCloud cloud;
+  auto& cloud = ImageCloud::shared();
   auto compute = cloud.admin();  // a service user with the admin role
   auto alice = cloud.project_member("a");
   auto bob = cloud.project_member("b");

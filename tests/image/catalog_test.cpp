@@ -3,8 +3,19 @@
 
 using namespace stratus::image_test;
 
+namespace {
+
+// The two quota tests share an image process with small quotas (per project, and each test
+// has projects of its own): two images, 100000 bytes.
+ImageCloud& quota_cloud() {
+  static ImageCloud cloud(Env{{"STRATUS_IMAGE_QUOTA_IMAGES", "2"}, {"STRATUS_IMAGE_QUOTA_BYTES", "100000"}});
+  return cloud;
+}
+
+}  // namespace
+
 TEST_CASE("lists filter by visibility, owner, status and name") {
-  ImageCloud cloud;
+  ImageCloud cloud;  // its own: public images and the admin's all-projects view are cloud-wide
   auto admin = cloud.admin();
   auto alice = cloud.project_member("a");
   admin.create_active("public-one", pattern_bytes(100), "public");
@@ -35,7 +46,7 @@ TEST_CASE("lists filter by visibility, owner, status and name") {
 }
 
 TEST_CASE("a list comes in pages that together hold every image once") {
-  ImageCloud cloud;
+  auto& cloud = ImageCloud::shared();
   auto alice = cloud.project_member("a");
   std::vector<std::string> created;
   for (int i = 0; i < 7; ++i) {
@@ -60,7 +71,7 @@ TEST_CASE("a list comes in pages that together hold every image once") {
 }
 
 TEST_CASE("the image count quota refuses one image too many") {
-  ImageCloud cloud(Env{{"STRATUS_IMAGE_QUOTA_IMAGES", "2"}});
+  auto& cloud = quota_cloud();
   auto alice = cloud.project_member("a");
   must(alice.create("one"), "create");
   must(alice.create("two"), "create");
@@ -72,19 +83,20 @@ TEST_CASE("the image count quota refuses one image too many") {
 }
 
 TEST_CASE("the byte quota refuses an upload that would go over and leaves the image queued") {
-  ImageCloud cloud(Env{{"STRATUS_IMAGE_QUOTA_BYTES", "100000"}});
+  auto& cloud = quota_cloud();
   auto alice = cloud.project_member("a");
-  alice.create_active("first", pattern_bytes(60000));
+  auto first = alice.create_active("first", pattern_bytes(60000));
   auto second = must(alice.create("second"), "create");
   auto reply = alice.upload(second.id(), pattern_bytes(50000));
   CHECK(reply.code() == StatusCode::RESOURCE_EXHAUSTED);
   CHECK(alice.get(second.id()).value.status() == "queued");
-  CHECK(cloud.stored_files().size() == 1);
+  CHECK(cloud.stored_files_of(first.id()).size() == 1);
+  CHECK(cloud.stored_files_of(second.id()).empty());
   CHECK(alice.upload(second.id(), pattern_bytes(40000)).ok());
 }
 
 TEST_CASE("bad image records are refused with a clear error and nothing is created") {
-  ImageCloud cloud;
+  auto& cloud = ImageCloud::shared();
   auto alice = cloud.project_member("a");
   auto unknown_format = alice.create("bad", "vmdk");
   CHECK(unknown_format.code() == StatusCode::INVALID_ARGUMENT);
@@ -109,7 +121,7 @@ TEST_CASE("bad image records are refused with a clear error and nothing is creat
 }
 
 TEST_CASE("an ami names its kernel and ramdisk images") {
-  ImageCloud cloud;
+  auto& cloud = ImageCloud::shared();
   auto alice = cloud.project_member("a");
   auto kernel = must(alice.create("vmlinuz", "aki"), "create kernel");
   auto ramdisk = must(alice.create("initrd", "ari"), "create ramdisk");
@@ -128,7 +140,7 @@ TEST_CASE("an ami names its kernel and ramdisk images") {
 }
 
 TEST_CASE("properties are set and unset, reserved keys refused") {
-  ImageCloud cloud;
+  auto& cloud = ImageCloud::shared();
   auto alice = cloud.project_member("a");
   auto image = must(alice.create("props"), "create");
   v1::UpdateImageRequest update;

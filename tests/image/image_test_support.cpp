@@ -39,7 +39,7 @@ idv1::Token login(idv1::Identity::Stub& stub, const std::string& user, const std
 
 std::string unique_suffix() {
   static std::mt19937 random(std::random_device{}());
-  return std::to_string(random() % 1000000);
+  return std::to_string(random());  // many projects share one identity: no collisions
 }
 
 }  // namespace
@@ -138,24 +138,37 @@ v1::Image ImageClient::create_active(const std::string& name, const std::string&
 
 // ---------------------------------------------------------------- ImageCloud
 
-ImageCloud::ImageCloud(Env image_env)
-    : store_dir_(fs::temp_directory_path() / ("stratus-image-store-" + unique_suffix())),
-      image_env_(std::move(image_env)) {
+SharedIdentity& SharedIdentity::instance() {
+  static SharedIdentity identity;
+  return identity;
+}
+
+SharedIdentity::SharedIdentity() {
   test_support::ServiceOptions options;
   options.binary = STRATUS_IDENTITY_BIN;
-  options.db_url = identity_db_.url();
+  options.db_url = db.url();
   options.env["STRATUS_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD"] = kAdminPassword;
-  identity_ = std::make_unique<test_support::ServiceProcess>(options);
-  identity_stub_ = idv1::Identity::NewStub(grpc::CreateChannel(identity_->address(), grpc::InsecureChannelCredentials()));
-  auto token = login(*identity_stub_, "admin", kAdminPassword, "admin");
-  admin_token_ = token.token();
-  admin_project_id_ = token.info().project_id();
+  process = std::make_unique<test_support::ServiceProcess>(options);
+  stub = idv1::Identity::NewStub(grpc::CreateChannel(process->address(), grpc::InsecureChannelCredentials()));
+  auto token = login(*stub, "admin", kAdminPassword, "admin");
+  admin_token = token.token();
+  admin_project_id = token.info().project_id();
+}
+
+ImageCloud& ImageCloud::shared() {
+  static ImageCloud cloud;
+  return cloud;
+}
+
+ImageCloud::ImageCloud(Env image_env)
+    : identity_(SharedIdentity::instance()),
+      store_dir_(fs::temp_directory_path() / ("stratus-image-store-" + unique_suffix())),
+      image_env_(std::move(image_env)) {
   start_image();
 }
 
 ImageCloud::~ImageCloud() {
   image_.reset();
-  identity_.reset();
   std::error_code ignored;
   fs::remove_all(store_dir_, ignored);
 }
@@ -164,7 +177,7 @@ void ImageCloud::start_image() {
   test_support::ServiceOptions options;
   options.binary = STRATUS_IMAGE_BIN;
   options.db_url = image_db_.url();
-  options.env["STRATUS_IDENTITY_URL"] = identity_->address();
+  options.env["STRATUS_IDENTITY_URL"] = identity_.process->address();
   options.env["STRATUS_IDENTITY_SERVICE_USER"] = "admin";
   options.env["STRATUS_IDENTITY_SERVICE_PASSWORD"] = kAdminPassword;
   options.env["STRATUS_IDENTITY_SERVICE_PROJECT"] = "admin";
@@ -190,18 +203,18 @@ ImageClient ImageCloud::project_member(const std::string& label, const std::stri
   std::string user = "user-" + label + "-" + suffix;
   idv1::CreateProjectRequest new_project;
   new_project.set_name(project);
-  identity_call(*identity_stub_, &idv1::Identity::Stub::CreateProject, new_project, admin_token_,
+  identity_call(*identity_.stub, &idv1::Identity::Stub::CreateProject, new_project, identity_.admin_token,
                 "creating project " + project);
   idv1::CreateUserRequest new_user;
   new_user.set_name(user);
   new_user.set_password(kMemberPassword);
-  identity_call(*identity_stub_, &idv1::Identity::Stub::CreateUser, new_user, admin_token_, "creating user " + user);
+  identity_call(*identity_.stub, &idv1::Identity::Stub::CreateUser, new_user, identity_.admin_token, "creating user " + user);
   idv1::RoleRequest grant;
   grant.set_user(user);
   grant.set_project(project);
   grant.set_role(role);
-  identity_call(*identity_stub_, &idv1::Identity::Stub::AddRole, grant, admin_token_, "granting " + role);
-  auto token = login(*identity_stub_, user, kMemberPassword, project);
+  identity_call(*identity_.stub, &idv1::Identity::Stub::AddRole, grant, identity_.admin_token, "granting " + role);
+  auto token = login(*identity_.stub, user, kMemberPassword, project);
   return client(token.token(), token.info().project_id());
 }
 
@@ -209,6 +222,13 @@ std::vector<std::string> ImageCloud::stored_files() const {
   std::vector<std::string> names;
   if (!fs::exists(store_dir_)) return names;
   for (const auto& entry : fs::directory_iterator(store_dir_)) names.push_back(entry.path().filename().string());
+  return names;
+}
+
+std::vector<std::string> ImageCloud::stored_files_of(const std::string& image_id) const {
+  std::vector<std::string> names;
+  for (auto& name : stored_files())
+    if (name.rfind(image_id, 0) == 0) names.push_back(name);
   return names;
 }
 

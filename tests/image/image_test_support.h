@@ -89,17 +89,33 @@ class ImageClient {
   std::string project_id_;
 };
 
-// identity + image, each a real process on its own database; the image store is a temporary
-// directory. The image service's service user is the bootstrap admin.
+// stratus-identity, a real process on its own database, started once per test binary and
+// shared by every ImageCloud: projects and users get unique names, so nothing collides.
+struct SharedIdentity {
+  static SharedIdentity& instance();
+  SharedIdentity();
+  test_support::TestDatabase db;
+  std::unique_ptr<test_support::ServiceProcess> process;
+  std::shared_ptr<idv1::Identity::Stub> stub;
+  std::string admin_token;
+  std::string admin_project_id;
+};
+
+// A stratus-image process on its own database, with the store in a temporary directory, and
+// the shared identity. Its service user is the bootstrap admin.
+//   ImageCloud::shared()   one image process for the test cases that only look at their own
+//                          projects' images (most of them): starting processes is what takes time
+//   ImageCloud cloud(env)  a fresh one, for settings of its own, restarts, or whole-cloud views
 class ImageCloud {
  public:
   explicit ImageCloud(Env image_env = {});
   ~ImageCloud();
+  static ImageCloud& shared();
 
   // A new project with one member (or `role`) user; a client acting as that user.
   ImageClient project_member(const std::string& label, const std::string& role = "member");
   // The bootstrap admin, scoped to the admin project (also what compute's service user is).
-  ImageClient admin() const { return client(admin_token_, admin_project_id_); }
+  ImageClient admin() const { return client(identity_.admin_token, identity_.admin_project_id); }
   ImageClient client(const std::string& token, const std::string& project_id) const;
 
   // Restarts stratus-image on the same database and store; `kill_first` sends SIGKILL
@@ -110,18 +126,17 @@ class ImageCloud {
   const std::filesystem::path& store_dir() const { return store_dir_; }
   // Names of the files in the store directory.
   std::vector<std::string> stored_files() const;
+  // Names of the store's files of one image (`<id>`, `<id>.partial`): what a test on the
+  // shared cloud checks, since other tests' images share the directory.
+  std::vector<std::string> stored_files_of(const std::string& image_id) const;
 
  private:
   void start_image();
-  test_support::TestDatabase identity_db_;
+  SharedIdentity& identity_;
   test_support::TestDatabase image_db_;
   std::filesystem::path store_dir_;
   Env image_env_;
-  std::unique_ptr<test_support::ServiceProcess> identity_;
   std::unique_ptr<test_support::ServiceProcess> image_;
-  std::shared_ptr<idv1::Identity::Stub> identity_stub_;
-  std::string admin_token_;
-  std::string admin_project_id_;
 };
 
 std::string sha256_hex(const std::string& bytes);

@@ -1,4 +1,5 @@
 // Image bytes through the real service: uploads, downloads, and what failures leave behind.
+// All but the crash test share one image process (ImageCloud::shared()).
 #include <thread>
 
 #include "tests/image/image_test_support.h"
@@ -16,7 +17,7 @@ bool has_partial_files(const ImageCloud& cloud) {
 }  // namespace
 
 TEST_CASE("an uploaded image is active and downloads with the same bytes and sha256") {
-  ImageCloud cloud;
+  auto& cloud = ImageCloud::shared();
   auto alice = cloud.project_member("a");
   auto created = must(alice.create("debian-12", "qcow2"), "create");
   CHECK(created.status() == "queued");
@@ -33,11 +34,11 @@ TEST_CASE("an uploaded image is active and downloads with the same bytes and sha
   REQUIRE(downloaded.ok());
   CHECK(downloaded.value.size() == bytes.size());
   CHECK(downloaded.value == bytes);
-  CHECK(cloud.stored_files() == std::vector<std::string>{created.id()});
+  CHECK(cloud.stored_files_of(created.id()) == std::vector<std::string>{created.id()});
 }
 
 TEST_CASE("a download resumes from an offset") {
-  ImageCloud cloud;
+  auto& cloud = ImageCloud::shared();
   auto alice = cloud.project_member("a");
   std::string bytes = pattern_bytes(2 * 1024 * 1024 + 5);
   auto image = alice.create_active("resumable", bytes);
@@ -50,7 +51,7 @@ TEST_CASE("a download resumes from an offset") {
 }
 
 TEST_CASE("an upload shorter or longer than declared leaves the image killed and nothing in the store") {
-  ImageCloud cloud;
+  auto& cloud = ImageCloud::shared();
   auto alice = cloud.project_member("a");
   std::string bytes = pattern_bytes(200000);
 
@@ -64,11 +65,12 @@ TEST_CASE("an upload shorter or longer than declared leaves the image killed and
   reply = alice.upload_chunks(long_image.id(), bytes.size() - 1, sha256_hex(bytes), {bytes});
   CHECK(reply.code() == StatusCode::INVALID_ARGUMENT);
   CHECK(alice.get(long_image.id()).value.status() == "killed");
-  CHECK(cloud.stored_files().empty());
+  CHECK(cloud.stored_files_of(short_image.id()).empty());
+  CHECK(cloud.stored_files_of(long_image.id()).empty());
 }
 
 TEST_CASE("an upload whose bytes do not match the declared sha256 leaves the image killed") {
-  ImageCloud cloud;
+  auto& cloud = ImageCloud::shared();
   auto alice = cloud.project_member("a");
   auto image = must(alice.create("tampered"), "create");
   std::string bytes = pattern_bytes(100000);
@@ -76,14 +78,14 @@ TEST_CASE("an upload whose bytes do not match the declared sha256 leaves the ima
   CHECK(reply.code() == StatusCode::INVALID_ARGUMENT);
   CHECK_THAT(reply.message(), Catch::Contains("sha256 mismatch"));
   CHECK(alice.get(image.id()).value.status() == "killed");
-  CHECK(cloud.stored_files().empty());
+  CHECK(cloud.stored_files_of(image.id()).empty());
   // A killed image takes no new bytes; its name is free for a new image.
   CHECK(alice.upload(image.id(), bytes).code() == StatusCode::FAILED_PRECONDITION);
   CHECK(alice.create("tampered").ok());
 }
 
 TEST_CASE("a client that disconnects mid-upload leaves the image killed and no partial file") {
-  ImageCloud cloud;
+  auto& cloud = ImageCloud::shared();
   auto alice = cloud.project_member("a");
   auto image = must(alice.create("interrupted"), "create");
   {
@@ -103,7 +105,8 @@ TEST_CASE("a client that disconnects mid-upload leaves the image killed and no p
     stream->Finish();
   }
   CHECK(becomes(alice, image.id(), "killed"));
-  CHECK(stratus::test_support::eventually([&] { return cloud.stored_files().empty(); }, std::chrono::seconds(5)));
+  CHECK(stratus::test_support::eventually([&] { return cloud.stored_files_of(image.id()).empty(); },
+                                          std::chrono::seconds(5)));
 }
 
 TEST_CASE("an image left saving by a crashed service is killed on restart and its partial file removed") {
@@ -136,7 +139,7 @@ TEST_CASE("an image left saving by a crashed service is killed on restart and it
 }
 
 TEST_CASE("an active image refuses a second upload and keeps its bytes") {
-  ImageCloud cloud;
+  auto& cloud = ImageCloud::shared();
   auto alice = cloud.project_member("a");
   std::string bytes = pattern_bytes(50000);
   auto image = alice.create_active("fixed", bytes);
@@ -150,7 +153,7 @@ TEST_CASE("an active image refuses a second upload and keeps its bytes") {
 }
 
 TEST_CASE("a queued image has nothing to download") {
-  ImageCloud cloud;
+  auto& cloud = ImageCloud::shared();
   auto alice = cloud.project_member("a");
   auto image = must(alice.create("empty"), "create");
   auto reply = alice.download(image.id());
@@ -159,11 +162,11 @@ TEST_CASE("a queued image has nothing to download") {
 }
 
 TEST_CASE("an upload without a start message or with a bad declaration changes nothing") {
-  ImageCloud cloud;
+  auto& cloud = ImageCloud::shared();
   auto alice = cloud.project_member("a");
   auto image = must(alice.create("declared"), "create");
   CHECK(alice.upload_chunks(image.id(), 0, std::string(64, 'a'), {}).code() == StatusCode::INVALID_ARGUMENT);
   CHECK(alice.upload_chunks(image.id(), 10, "not-a-digest", {"0123456789"}).code() == StatusCode::INVALID_ARGUMENT);
   CHECK(alice.get(image.id()).value.status() == "queued");
-  CHECK(cloud.stored_files().empty());
+  CHECK(cloud.stored_files_of(image.id()).empty());
 }
