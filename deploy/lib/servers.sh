@@ -83,6 +83,17 @@ pg_ensure_role_and_dbs() {
   } | psql_admin >/dev/null
 }
 
+# pg_drop_dbs DB...: drop those of the databases that exist, saying so (a new state dir).
+pg_drop_dbs() {
+  local db existing
+  for db in "$@"; do
+    existing=$(echo "SELECT 1 FROM pg_database WHERE datname = '$db'" | runuser -u postgres -- psql -X -At -d postgres)
+    [[ $existing == 1 ]] || continue
+    log "postgres: new state dir $STRATUS_STATE: dropping database $db of an earlier cloud"
+    echo "DROP DATABASE $db WITH (FORCE);" | psql_admin >/dev/null
+  done
+}
+
 # ---- A private, throwaway PostgreSQL cluster (tests) -----------------------------------------
 # DIR holds data/, the socket and log; trust auth, superuser "postgres", loopback PORT.
 

@@ -17,11 +17,6 @@ namespace {
 
 constexpr std::chrono::seconds kCallDeadline{30};
 
-std::string lower(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
-  return text;
-}
-
 Clock::time_point to_time_point(const google::protobuf::Timestamp& timestamp) {
   return Clock::time_point(std::chrono::seconds(timestamp.seconds()));
 }
@@ -31,11 +26,6 @@ void set_deadline(grpc::ClientContext& context) { context.set_deadline(Clock::no
 }  // namespace
 
 std::string status_code_name(grpc::StatusCode code) { return rpc::grpc_code_name(code); }
-
-bool says_token_expired(const grpc::Status& status) {
-  return status.error_code() == grpc::StatusCode::UNAUTHENTICATED &&
-         lower(status.error_message()).find("expired") != std::string::npos;
-}
 
 Session::Session(Profile profile, ConfigPaths paths, Console& console)
     : profile_(std::move(profile)),
@@ -149,8 +139,8 @@ identity::Token Session::reissue(const std::string& project) {
   try {
     return authenticate(request);
   } catch (const CloudError& error) {
-    // Only an expired token is worth renewing; the server's clock is the one that counts.
-    if (error.status_name() != "UNAUTHENTICATED" || lower(error.what()).find("expired") == std::string::npos) throw;
+    // An expired, revoked or foreign token: renew from the credentials, as invoke() does.
+    if (error.status_name() != "UNAUTHENTICATED") throw;
   }
   renew_by_password();
   request.set_token(cached_->bearer);
@@ -185,8 +175,14 @@ grpc::Status Session::attempt_with(const std::string& bearer, const Attempt& att
 
 void Session::invoke(const std::string& service, const Attempt& attempt) {
   grpc::Status status = attempt_with(bearer(), attempt);
-  if (says_token_expired(status)) {  // our clock and the server's disagree; renew and retry once
-    renew_by_password();
+  // The cached token may have expired by the server's clock, been revoked, or come from a
+  // cloud that was rebuilt since: log in again from the profile's credentials, retry once.
+  if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
+    try {
+      renew_by_password();
+    } catch (const CloudError&) {  // no way to log in again: the server's reason, and what to do
+      throw CloudError("UNAUTHENTICATED", status.error_message() + " (run `cloudctl login`)");
+    }
     status = attempt_with(cached_->bearer, attempt);
   }
   if (!status.ok()) throw error_from(status, service);

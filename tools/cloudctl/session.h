@@ -34,8 +34,6 @@ class CloudError : public std::runtime_error {
 
 // "NOT_FOUND" for grpc::StatusCode::NOT_FOUND, and so on.
 std::string status_code_name(grpc::StatusCode code);
-// The server rejected the token because it expired (not because it is forged or revoked).
-bool says_token_expired(const grpc::Status& status);
 
 class Session {
  public:
