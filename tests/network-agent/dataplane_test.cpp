@@ -8,6 +8,18 @@
 #include "domain/test_bindings.h"
 #include "test_host.h"
 
+namespace {
+// Polls `condition` every 100 ms for up to `seconds`.
+template <typename Condition>
+bool wait_until(Condition condition, int seconds = 15) {
+  for (int i = 0; i < seconds * 10; ++i) {
+    if (condition()) return true;
+    usleep(100 * 1000);
+  }
+  return condition();
+}
+}  // namespace
+
 using namespace stratus::network_agent;
 using namespace stratus::network_agent::testing;
 
@@ -196,20 +208,28 @@ TEST_CASE("a restarted agent changes no flow and keeps established connections",
   host.add_outside("out", "172.24.4.1");
   host.converge();
   std::string received = "/tmp/" + host.ns("rcv");
-  must("ip netns exec " + host.ns("vm1") + " sh -c 'nc -l -p 2000 > " + received + "' >/dev/null 2>&1 & sleep 0.3");
+  auto received_text = [&] {
+    std::ifstream in(received);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  // Conditions, not fixed sleeps: on a loaded machine the listener may take a while to start.
+  must("ip netns exec " + host.ns("vm1") + " sh -c 'nc -l -p 2000 > " + received + "' >/dev/null 2>&1 &");
+  REQUIRE(wait_until([&] {
+    return system(("ip netns exec " + host.ns("vm1") + " ss -ltn | grep -q ':2000 '").c_str()) == 0;
+  }));
   must("ip netns exec " + host.ns("vm2") +
        " bash -c 'exec 3<>/dev/tcp/10.0.0.5/2000; for i in 1 2 3 4 5 6; do echo line$i >&3; sleep 0.5; done' "
-       ">/dev/null 2>&1 & sleep 0.6");
+       ">/dev/null 2>&1 &");
+  REQUIRE(wait_until([&] { return received_text().find("line1") != std::string::npos; }));
 
   std::size_t before = host.programmer.changed;
   host.restart_agent();
   CHECK(host.programmer.changed == before);  // the dump equals the compiled flows
-  sleep(3);
-  std::ifstream in(received);
-  std::stringstream text;
-  text << in.rdbuf();
+  bool all_lines = wait_until([&] { return received_text().find("line6") != std::string::npos; });
   std::remove(received.c_str());
-  CHECK(text.str().find("line6") != std::string::npos);
+  CHECK(all_lines);  // the connection opened before the restart carried on
 }
 
 TEST_CASE("an unplugged port loses its flows and is reported DOWN", "[dataplane]") {
