@@ -24,7 +24,11 @@ std::optional<v1::PortBinding> NetworkServiceSource::port_binding(const std::str
   request.set_port_id(port_id);
   v1::PortBinding binding;
   auto status = stub_->GetPortBinding(&context, request, &binding);
-  if (status.error_code() == grpc::StatusCode::NOT_FOUND) return std::nullopt;
+  // An iface-id that cannot name a port (not a UUID: INVALID_ARGUMENT) names no port either.
+  // Throwing would fail, and retry forever, every round that includes it: one foreign or
+  // mistyped iface-id on the host would stop the agent from wiring any port.
+  if (status.error_code() == grpc::StatusCode::NOT_FOUND || status.error_code() == grpc::StatusCode::INVALID_ARGUMENT)
+    return std::nullopt;
   rpc::check(status, "GetPortBinding " + port_id);
   return binding;
 }
