@@ -8,17 +8,6 @@
 #include "domain/test_bindings.h"
 #include "test_host.h"
 
-namespace {
-// Polls `condition` every 100 ms for up to `seconds`.
-template <typename Condition>
-bool wait_until(Condition condition, int seconds = 15) {
-  for (int i = 0; i < seconds * 10; ++i) {
-    if (condition()) return true;
-    usleep(100 * 1000);
-  }
-  return condition();
-}
-}  // namespace
 
 using namespace stratus::network_agent;
 using namespace stratus::network_agent::testing;
@@ -111,24 +100,31 @@ TEST_CASE("removing a rule ends the connections it let in", "[dataplane]") {
   host.plug_vm("vm1", server);
   host.plug_vm("vm2", client);
   host.converge();
-  // A connection that sends a line a second for a few seconds; the server counts lines.
+  // A connection that sends a line every half second for a few seconds; the server keeps them.
   std::string received = "/tmp/" + host.ns("rcv");
-  must("ip netns exec " + host.ns("vm1") + " sh -c 'nc -l -p 2000 > " + received + "' >/dev/null 2>&1 & sleep 0.3");
+  std::string sender_done = received + ".done";
+  auto received_text = [&] {
+    std::ifstream in(received);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+  };
+  must("ip netns exec " + host.ns("vm1") + " sh -c 'nc -l -p 2000 > " + received + "' >/dev/null 2>&1 &");
+  host.wait_listening("vm1", 2000);
   must("ip netns exec " + host.ns("vm2") +
-       " bash -c 'exec 3<>/dev/tcp/10.0.0.5/2000; for i in 1 2 3 4 5 6; do echo line$i >&3; sleep 0.5; done' "
-       ">/dev/null 2>&1 & sleep 0.8");
+       " bash -c 'exec 3<>/dev/tcp/10.0.0.5/2000; for i in 1 2 3 4 5 6; do echo line$i >&3; sleep 0.5; done; touch " +
+       sender_done + "' >/dev/null 2>&1 &");
+  REQUIRE(wait_until([&] { return received_text().find("line1") != std::string::npos; }));
 
   auto closed = port_binding("port-1", 100, "fa:16:3e:00:00:01", "10.0.0.5");
   add_rule(closed, "port-1-out", "egress");
   host.source.put(closed);
   host.reconcile("port-1");
-  sleep(3);
-  std::ifstream in(received);
-  std::stringstream text;
-  text << in.rdbuf();
+  REQUIRE(wait_until([&] { return access(sender_done.c_str(), F_OK) == 0; }));
+  std::string text = received_text();
   std::remove(received.c_str());
-  CHECK(text.str().find("line1") != std::string::npos);
-  CHECK(text.str().find("line6") == std::string::npos);
+  std::remove(sender_done.c_str());
+  CHECK(text.find("line6") == std::string::npos);  // the rest never arrived
 }
 
 TEST_CASE("a port may not send from an address or MAC that is not its own", "[dataplane]") {
@@ -216,9 +212,7 @@ TEST_CASE("a restarted agent changes no flow and keeps established connections",
   };
   // Conditions, not fixed sleeps: on a loaded machine the listener may take a while to start.
   must("ip netns exec " + host.ns("vm1") + " sh -c 'nc -l -p 2000 > " + received + "' >/dev/null 2>&1 &");
-  REQUIRE(wait_until([&] {
-    return system(("ip netns exec " + host.ns("vm1") + " ss -ltn | grep -q ':2000 '").c_str()) == 0;
-  }));
+  host.wait_listening("vm1", 2000);
   must("ip netns exec " + host.ns("vm2") +
        " bash -c 'exec 3<>/dev/tcp/10.0.0.5/2000; for i in 1 2 3 4 5 6; do echo line$i >&3; sleep 0.5; done' "
        ">/dev/null 2>&1 &");

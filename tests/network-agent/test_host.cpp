@@ -197,7 +197,15 @@ bool TestHost::tcp_connects(const std::string& from, const std::string& address,
 }
 
 void TestHost::listen_tcp(const std::string& name, int port) {
-  must("ip netns exec " + ns(name) + " nc -l -k -p " + std::to_string(port) + " >/dev/null 2>&1 </dev/null & sleep 0.2");
+  must("ip netns exec " + ns(name) + " nc -l -k -p " + std::to_string(port) + " >/dev/null 2>&1 </dev/null &");
+  wait_listening(name, port);
+}
+
+void TestHost::wait_listening(const std::string& name, int port) {
+  bool up = wait_until([&] {
+    return sh("ip netns exec " + ns(name) + " ss -ltn | grep -q ':" + std::to_string(port) + " '");
+  });
+  if (!up) throw std::runtime_error("nothing listens on port " + std::to_string(port) + " in " + ns(name));
 }
 
 FlowSet TestHost::flows_with_cookie(std::uint64_t cookie) {

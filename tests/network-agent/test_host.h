@@ -6,6 +6,7 @@
 // gateway address). The agent's real core runs against it, with desired state built by hand.
 // Everything is removed by the destructor.
 #include <atomic>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -75,6 +76,7 @@ class TestHost {
   bool ping(const std::string& from, const std::string& address);
   bool tcp_connects(const std::string& from, const std::string& address, int port);
   void listen_tcp(const std::string& name, int port);  // a server that accepts forever
+  void wait_listening(const std::string& name, int port);
   std::string ns(const std::string& name) const { return prefix_ + name; }
 
   HandBuiltSource source;
@@ -105,5 +107,16 @@ class TestHost {
 // Runs a shell command; true when it exits 0.
 bool sh(const std::string& command);
 void must(const std::string& command);
+
+// Polls `condition` every 100 ms for up to `seconds`: tests wait for conditions, never for
+// fixed times, which a loaded machine outlasts.
+template <typename Condition>
+bool wait_until(Condition condition, int seconds = 15) {
+  for (int i = 0; i < seconds * 10; ++i) {
+    if (condition()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return condition();
+}
 
 }  // namespace stratus::network_agent::testing
