@@ -6,10 +6,6 @@
 
 namespace stratus::identity_test {
 
-std::string describe(const grpc::Status& status) {
-  return std::string(rpc::grpc_code_name(status.error_code())) + ": " + status.error_message();
-}
-
 IdentityClient::IdentityClient(const std::string& address)
     : stub_(v1::Identity::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))) {}
 

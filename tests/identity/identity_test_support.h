@@ -12,6 +12,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "identity/v1/identity.grpc.pb.h"
+#include "tests/support/reply.h"
 #include "tests/support/service_process.h"
 #include "tests/support/test_database.h"
 
@@ -30,27 +31,9 @@ inline const std::string kAdminName = "admin";
 inline const std::string kAdminProject = "admin";
 inline const std::string kAdminPassword = "Bootstrap-Admin-Pw-7";
 
-// What a call answered: the status and, when OK, the response.
-template <typename Response>
-struct Reply {
-  grpc::Status status;
-  Response value;
-  bool ok() const { return status.ok(); }
-  StatusCode code() const { return status.error_code(); }
-  std::string message() const { return status.error_message(); }
-};
-
-// "CODE: message", for failure messages.
-std::string describe(const grpc::Status& status);
-
-// The response; throws when `reply` is not OK, naming `what`: for set-up steps, where a
-// failure is not the behaviour under test but must still stop it. Returns a copy (bind it to a
-// variable before iterating one of its lists).
-template <typename Response>
-Response must(const Reply<Response>& reply, const std::string& what) {
-  if (!reply.ok()) throw std::runtime_error(what + " failed: " + describe(reply.status));
-  return reply.value;
-}
+using test_support::describe;
+using test_support::must;
+using test_support::Reply;
 
 // A client of one identity process, sending `authorization: <value>` when it has one.
 // Copies share the channel; with_token() makes a client that acts as someone else.

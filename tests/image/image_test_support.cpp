@@ -44,10 +44,6 @@ std::string unique_suffix() {
 
 }  // namespace
 
-std::string describe(const grpc::Status& status) {
-  return std::string(rpc::grpc_code_name(status.error_code())) + ": " + status.error_message();
-}
-
 // ---------------------------------------------------------------- ImageClient
 
 ImageClient::ImageClient(const std::string& address, std::string token, std::string project_id)

@@ -15,6 +15,7 @@
 
 #include "identity/v1/identity.grpc.pb.h"
 #include "image/v1/image.grpc.pb.h"
+#include "tests/support/reply.h"
 #include "tests/support/service_process.h"
 #include "tests/support/test_database.h"
 
@@ -28,23 +29,9 @@ using Env = std::map<std::string, std::string>;
 
 inline const std::string kAdminPassword = "Bootstrap-Admin-Pw-7";
 
-template <typename Response>
-struct Reply {
-  grpc::Status status;
-  Response value;
-  bool ok() const { return status.ok(); }
-  StatusCode code() const { return status.error_code(); }
-  std::string message() const { return status.error_message(); }
-};
-
-std::string describe(const grpc::Status& status);
-
-// For set-up steps: the response, or an exception naming `what`.
-template <typename Response>
-Response must(const Reply<Response>& reply, const std::string& what) {
-  if (!reply.ok()) throw std::runtime_error(what + " failed: " + describe(reply.status));
-  return reply.value;
-}
+using test_support::describe;
+using test_support::must;
+using test_support::Reply;
 
 // The image API as one caller (a token scoped to one project).
 class ImageClient {

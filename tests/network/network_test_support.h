@@ -11,6 +11,7 @@
 
 #include "identity/v1/identity.grpc.pb.h"
 #include "network/v1/network.grpc.pb.h"
+#include "tests/support/reply.h"
 #include "tests/support/service_process.h"
 #include "tests/support/test_database.h"
 
@@ -20,21 +21,8 @@ namespace v1 = cloud::network::v1;
 using Stub = v1::Network::Stub;
 using grpc::StatusCode;
 
-template <typename Response>
-struct Reply {
-  grpc::Status status;
-  Response value;
-  bool ok() const { return status.ok(); }
-  StatusCode code() const { return status.error_code(); }
-  std::string message() const { return status.error_message(); }
-};
-
-// The response, or an exception naming `what`: for set-up steps that are not under test.
-template <typename Response>
-Response must(const Reply<Response>& reply, const std::string& what) {
-  if (!reply.ok()) throw std::runtime_error(what + " failed: " + reply.message());
-  return reply.value;
-}
+using test_support::must;
+using test_support::Reply;
 
 class NetworkClient {
  public:
