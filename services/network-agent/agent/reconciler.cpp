@@ -55,7 +55,7 @@ bool Reconciler::process_pending() {
     refresh_bindings(work);
     auto plugged = interfaces_.plugged_ports();
     disable_offloads(plugged);
-    sync_flows(plugged);
+    sync_flows(plugged, work.full_resync);
     std::set<std::string> touched = work.ports;
     if (work.full_resync)
       for (const auto& [id, binding] : bindings_) touched.insert(id);
@@ -101,7 +101,7 @@ void Reconciler::disable_offloads(const std::map<std::string, PluggedInterface>&
   }
 }
 
-void Reconciler::sync_flows(const std::map<std::string, PluggedInterface>& plugged) {
+void Reconciler::sync_flows(const std::map<std::string, PluggedInterface>& plugged, bool full_resync) {
   std::vector<LocalPort> ports;
   for (const auto& [port_id, binding] : bindings_) {
     auto it = plugged.find(port_id);
@@ -115,6 +115,29 @@ void Reconciler::sync_flows(const std::map<std::string, PluggedInterface>& plugg
   }
   sync_bridge(settings_.integration_bridge, desired.integration, installed_.integration);
   sync_bridge(settings_.external_bridge, desired.external, installed_.external);
+  probe_gateways(desired.gateway_probes, full_resync);
+}
+
+// Asks each floating IP's external gateway for its MAC once the flows that learn the answer
+// are in: new floating IPs at once, all of them again on every full resync (which renews the
+// learned next hop before its idle timeout and follows a gateway whose MAC changed). A lost
+// request or reply is asked again at the next resync; failures never fail the round.
+void Reconciler::probe_gateways(const std::set<ArpProbe>& wanted, bool all) {
+  std::set<ArpProbe> sent;
+  for (const auto& probe : wanted) {
+    if (!all && probed_.count(probe)) {
+      sent.insert(probe);
+      continue;
+    }
+    try {
+      programmer_.send_arp_request(settings_.external_bridge, probe);
+      sent.insert(probe);
+    } catch (const std::exception& e) {
+      logger_.warn("gateway ARP request failed", {{"floating_ip", probe.sender_ip}, {"gateway", probe.target_ip},
+                                                   {"error", e.what()}});
+    }
+  }
+  probed_ = std::move(sent);
 }
 
 void Reconciler::sync_bridge(const std::string& bridge, const FlowSet& desired, FlowSet& installed) {

@@ -63,7 +63,8 @@ class Reconciler {
   void requeue(const Work& work);
   void refresh_bindings(const Work& work);
   void disable_offloads(const std::map<std::string, PluggedInterface>& plugged);
-  void sync_flows(const std::map<std::string, PluggedInterface>& plugged);
+  void sync_flows(const std::map<std::string, PluggedInterface>& plugged, bool full_resync);
+  void probe_gateways(const std::set<ArpProbe>& wanted, bool all);
   void sync_bridge(const std::string& bridge, const FlowSet& desired, FlowSet& installed);
   void report_status(const std::set<std::string>& ports, const std::map<std::string, PluggedInterface>& plugged);
 
@@ -84,6 +85,7 @@ class Reconciler {
   HostFlows installed_;
   bool installed_known_ = false;  // false: dump the bridges before the next diff
   std::set<std::string> offloads_disabled_;
+  std::set<ArpProbe> probed_;  // gateway ARP requests sent (again on every full resync)
 };
 
 }  // namespace stratus::network_agent

@@ -177,7 +177,9 @@ void add_fixed_flows(FlowCollector& flows, const BridgeLayout& layout) {
   shared(table::kDnatCommit, 5, {"ct_state=-new-inv+trk", "ip"}, goto_table(table::kDnatDeliver));
   shared(table::kIngressConntrack, 10, {"ip"}, "ct(table=71,zone=NXM_NX_REG7[0..15])");
   shared(table::kIngressConntrack, 10, {"arp"}, "output:NXM_NX_REG7[0..15]");
-  for (int t : {table::kSnatCommit, table::kSnatRewrite, table::kExternalNextHop, table::kL2Forward,
+  // No learned next hop for the destination: the floating IP's external gateway (table 49).
+  shared(table::kExternalNextHop, 0, {}, goto_table(table::kExternalGateway));
+  for (int t : {table::kSnatCommit, table::kSnatRewrite, table::kExternalGateway, table::kL2Forward,
                 table::kDnatLookup, table::kDnatCommit, table::kDnatDeliver, table::kIngressConntrack})
     shared(t, 0, {}, "drop");
   // Both firewalls: invalid never passes, replies and related (ICMP errors) always do, and
@@ -296,6 +298,19 @@ void add_floating_ip(HostFlows& host, FlowCollector& flows, const LocalPort& por
                       "ct(commit,table=47,zone=" + nat_zone + ",nat(src=" + floating + "))"));
   flows.add(make_flow(table::kSnatRewrite, 10, cookie, {"ip", "nw_src=" + floating},
                       "set_field:" + fip.mac_address() + "->eth_src," + goto_table(table::kExternalNextHop)));
+  // Connections the port starts: the agent asks the external gateway's MAC with an ARP
+  // request from the floating address (HostFlows::gateway_probes); the reply, sent to the
+  // floating IP's MAC, comes in through the patch port and teaches table 49 "packets from
+  // this floating IP with no learned next hop go to the gateway" (see docs/network-agent.md).
+  const std::string& gateway = fip.external_gateway_ip();
+  if (is_ipv4(gateway) && gateway != floating) {
+    std::string learn_gateway =
+        "learn(table=49,idle_timeout=3600,priority=10,cookie=" + hex(kLearnedCookie) +
+        ",eth_type=0x800,NXM_OF_IP_SRC[]=NXM_OF_ARP_TPA[],load:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],output:NXM_OF_IN_PORT[])";
+    flows.add(make_flow(table::kDnatLookup, 10, cookie,
+                        {"arp", "arp_op=2", "arp_spa=" + gateway, "arp_tpa=" + floating}, learn_gateway));
+    host.gateway_probes.insert(ArpProbe{fip.mac_address(), floating, gateway});
+  }
   // The external bridge answers ARP for the floating address and sends its MAC inside.
   host.external.insert(make_flow(0, 100, cookie, {"arp", "arp_op=1", "arp_tpa=" + floating},
                                  arp_responder(fip.mac_address(), floating)));

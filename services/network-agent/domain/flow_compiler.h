@@ -3,7 +3,9 @@
 // bridge and the external bridge. Pure: same input, same flows. See docs/network-agent.md
 // for the table layout; the constants below are that layout.
 #include <cstdint>
+#include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -23,6 +25,7 @@ inline constexpr int kSnatLookup = 45;       // ct(nat) in the NAT zone
 inline constexpr int kSnatCommit = 46;       // new outbound connections get nat(src=FIP)
 inline constexpr int kSnatRewrite = 47;      // source MAC of the floating IP
 inline constexpr int kExternalNextHop = 48;  // learned: destination MAC per outside address
+inline constexpr int kExternalGateway = 49;  // learned: the external gateway's MAC per floating IP
 inline constexpr int kL2Forward = 50;        // destination MAC within the network: sets reg7
 inline constexpr int kDnatLookup = 60;       // from the external bridge, to a floating IP
 inline constexpr int kDnatCommit = 61;       // new inbound connections get nat(dst=fixed)
@@ -52,9 +55,24 @@ struct BridgeLayout {
   int external_patch_ofport = 0;
 };
 
+// An ARP request the agent sends on the external bridge so that the reply teaches OVS the
+// external gateway's MAC for a floating IP (table 49): "who has target_ip? tell sender_ip".
+struct ArpProbe {
+  std::string sender_mac;  // the floating IP's MAC
+  std::string sender_ip;   // the floating IP
+  std::string target_ip;   // the external network's gateway
+  bool operator<(const ArpProbe& other) const {
+    return std::tie(sender_mac, sender_ip, target_ip) < std::tie(other.sender_mac, other.sender_ip, other.target_ip);
+  }
+  bool operator==(const ArpProbe& other) const {
+    return std::tie(sender_mac, sender_ip, target_ip) == std::tie(other.sender_mac, other.sender_ip, other.target_ip);
+  }
+};
+
 struct HostFlows {
   FlowSet integration;
   FlowSet external;
+  std::set<ArpProbe> gateway_probes;  // one per floating IP whose external subnet has a gateway
 };
 
 HostFlows compile_host(const std::vector<LocalPort>& ports, const BridgeLayout& layout);

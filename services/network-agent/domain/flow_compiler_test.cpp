@@ -146,13 +146,39 @@ TEST_CASE("a floating IP is answered on the external bridge and NATed on this ho
                  "nat(src=172.24.4.10)"));
 }
 
+TEST_CASE("a floating IP learns its external gateway from the reply to the agent's ARP request", "[compiler]") {
+  auto a = port_binding(kPortA, 100, "fa:16:3e:00:00:01", "10.0.0.5");
+  add_floating_ip(a, "172.24.4.10", "fa:16:3e:00:0f:01");
+  auto host = compile_host({{a, 3}}, BridgeLayout{7, 8});
+  // The reply to the floating address teaches table 49 the gateway's MAC for that source.
+  CHECK(has_flow(host.integration, table::kDnatLookup,
+                 {"arp", "arp_op=2", "arp_spa=172.24.4.1", "arp_tpa=172.24.4.10"},
+                 "learn(table=49,idle_timeout=3600,priority=10,cookie=0x2,eth_type=0x800,"
+                 "NXM_OF_IP_SRC[]=NXM_OF_ARP_TPA[]"));
+  // A destination with no learned next hop goes on to the gateway table, which drops
+  // until the gateway has answered.
+  CHECK(has_flow(host.integration, table::kExternalNextHop, {}, "goto_table:49"));
+  CHECK(has_flow(host.integration, table::kExternalGateway, {}, "drop"));
+  REQUIRE(host.gateway_probes.size() == 1);
+  CHECK(*host.gateway_probes.begin() == ArpProbe{"fa:16:3e:00:0f:01", "172.24.4.10", "172.24.4.1"});
+
+  // No gateway on the external subnet: nothing to ask.
+  a.mutable_floating_ips(0)->clear_external_gateway_ip();
+  auto without = compile_host({{a, 3}}, BridgeLayout{7, 8});
+  CHECK(without.gateway_probes.empty());
+  CHECK_FALSE(has_flow(without.integration, table::kDnatLookup, {"arp", "arp_op=2", "arp_spa=172.24.4.1",
+                                                                 "arp_tpa=172.24.4.10"}, ""));
+}
+
 TEST_CASE("a floating IP claimed by two ports during a move goes to one of them", "[compiler]") {
   auto a = port_binding(kPortA, 100, "fa:16:3e:00:00:01", "10.0.0.5");
   auto b = port_binding(kPortB, 100, "fa:16:3e:00:00:02", "10.0.0.6");
   add_floating_ip(a, "172.24.4.10", "fa:16:3e:00:0f:01");
   add_floating_ip(b, "172.24.4.10", "fa:16:3e:00:0f:01");
   auto host = compile_host({{a, 3}, {b, 4}}, kLayout);
-  CHECK(flows_in(host.integration, table::kDnatLookup).size() == 2);  // one for the FIP + the drop
+  // The FIP's inbound flow, its gateway's ARP reply (learns table 49), and the drop.
+  CHECK(flows_in(host.integration, table::kDnatLookup).size() == 3);
+  CHECK(host.gateway_probes.size() == 1);
 }
 
 TEST_CASE("compiling the same state twice gives the same flows", "[compiler]") {

@@ -1,5 +1,6 @@
 #include "drivers/openflow.h"
 
+#include <arpa/inet.h>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -40,7 +41,36 @@ class TempFile {
   std::string path_;
 };
 
+// "fa:16:3e:00:0f:10" -> "fa163e000f10"; only well-formed MACs.
+std::string mac_hex(const std::string& mac) {
+  unsigned bytes[6];
+  char extra;
+  if (mac.size() != 17 ||
+      std::sscanf(mac.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &bytes[0], &bytes[1], &bytes[2], &bytes[3], &bytes[4],
+                  &bytes[5], &extra) != 6)
+    throw invalid_argument("bad MAC address '" + mac + "'");
+  char out[13];
+  std::snprintf(out, sizeof out, "%02x%02x%02x%02x%02x%02x", bytes[0], bytes[1], bytes[2], bytes[3], bytes[4], bytes[5]);
+  return out;
+}
+
+std::string ipv4_hex(const std::string& address) {
+  in_addr parsed{};
+  if (inet_pton(AF_INET, address.c_str(), &parsed) != 1) throw invalid_argument("bad IPv4 address '" + address + "'");
+  const auto* b = reinterpret_cast<const unsigned char*>(&parsed.s_addr);
+  char out[9];
+  std::snprintf(out, sizeof out, "%02x%02x%02x%02x", b[0], b[1], b[2], b[3]);
+  return out;
+}
+
 }  // namespace
+
+std::string arp_request_hex(const ArpProbe& probe) {
+  std::string sender = mac_hex(probe.sender_mac);
+  // Ethernet: broadcast, from the floating IP's MAC, ARP. ARP: Ethernet/IPv4, request.
+  return "ffffffffffff" + sender + "0806" + "0001" "0800" "06" "04" "0001" + sender + ipv4_hex(probe.sender_ip) +
+         "000000000000" + ipv4_hex(probe.target_ip);
+}
 
 CommandResult run_command(const std::string& command) {
   CommandResult result;
@@ -80,6 +110,18 @@ void OvsOfctlProgrammer::apply(const std::string& bridge, const FlowDiff& diff) 
                             file.path());
   if (result.status != 0)
     throw Error(ErrorCode::Internal, "ovs-ofctl --bundle add-flows " + bridge + " failed: " + result.output);
+}
+
+}  // namespace stratus::network_agent
+
+namespace stratus::network_agent {
+
+void OvsOfctlProgrammer::send_arp_request(const std::string& bridge, const ArpProbe& probe) {
+  // Only hex digits and the checked bridge name reach the shell.
+  auto result = run_command(ovs_ofctl_ + " -O OpenFlow15 packet-out " + checked_bridge(bridge) +
+                            " in_port=controller,packet=" + arp_request_hex(probe) + ",actions=NORMAL");
+  if (result.status != 0)
+    throw Error(ErrorCode::Internal, "ovs-ofctl packet-out " + bridge + " failed: " + result.output);
 }
 
 }  // namespace stratus::network_agent

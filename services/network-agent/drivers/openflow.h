@@ -3,6 +3,7 @@
 #include <string>
 
 #include "domain/flow.h"
+#include "domain/flow_compiler.h"
 
 namespace stratus::network_agent {
 
@@ -14,6 +15,9 @@ class FlowProgrammer {
   // Applies the whole diff atomically: packets see the old flows or the new, never a mix.
   // Throws stratus::Error when the switch refuses; then nothing changed.
   virtual void apply(const std::string& bridge, const FlowDiff& diff) = 0;
+  // Broadcasts the ARP request `probe` on `bridge` (a packet-out through NORMAL), as a host
+  // holding the floating address would. Throws stratus::Error when the switch refuses.
+  virtual void send_arp_request(const std::string& bridge, const ArpProbe& probe) = 0;
 };
 
 // ovs-ofctl -O OpenFlow15: one `--bundle add-flows` per change, whose lines are
@@ -24,6 +28,7 @@ class OvsOfctlProgrammer : public FlowProgrammer {
   explicit OvsOfctlProgrammer(std::string ovs_ofctl = "ovs-ofctl") : ovs_ofctl_(std::move(ovs_ofctl)) {}
   FlowSet dump(const std::string& bridge) override;
   void apply(const std::string& bridge, const FlowDiff& diff) override;
+  void send_arp_request(const std::string& bridge, const ArpProbe& probe) override;
 
  private:
   std::string ovs_ofctl_;
@@ -35,5 +40,9 @@ struct CommandResult {
   std::string output;
 };
 CommandResult run_command(const std::string& command);
+
+// The 42 bytes of the Ethernet frame of an ARP request, as hex digits (what `ovs-ofctl
+// packet-out` takes); throws stratus::Error(InvalidArgument) on a bad MAC or IPv4 address.
+std::string arp_request_hex(const ArpProbe& probe);
 
 }  // namespace stratus::network_agent
