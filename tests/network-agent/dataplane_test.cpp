@@ -1,6 +1,7 @@
 // The agent's flows on real traffic: namespaces as VMs and as the outside, real OVS
 // (userspace datapath), the agent's real core with desired state built by hand.
 #include <catch2/catch.hpp>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <unistd.h>
@@ -241,4 +242,83 @@ TEST_CASE("an unplugged port loses its flows and is reported DOWN", "[dataplane]
   REQUIRE(host.agent().process_pending());
   CHECK(host.flows_with_cookie(port_cookie(a.port_id())).empty());
   CHECK(host.source.last_status(a.port_id()) == "DOWN");
+}
+
+namespace {
+
+// Learned next hops (cookie 0x2) in table 48 of the integration bridge: what inbound
+// floating-IP traffic taught OVS.
+int learned_next_hops(TestHost& host) {
+  auto result = run_command("ovs-ofctl -O OpenFlow15 dump-flows " + host.integration_bridge +
+                            " table=48,cookie=0x2/-1 | grep -c 'table=48'");
+  return std::atoi(result.output.c_str());
+}
+
+// One TCP connection from `from` to `address:port` carrying "hello"; returns what a
+// one-shot listener in `server` printed: the peer address it saw, and the data.
+std::string tcp_peer_seen(TestHost& host, const std::string& server, const std::string& from,
+                          const std::string& address, int port) {
+  std::string file = "/tmp/" + host.ns("peer") + std::to_string(port);
+  std::remove(file.c_str());
+  must("ip netns exec " + host.ns(server) + " sh -c 'nc -l -n -v -p " + std::to_string(port) + " > " + file +
+       " 2>&1' >/dev/null 2>&1 </dev/null &");
+  host.wait_listening(server, port);
+  sh("ip netns exec " + host.ns(from) + " sh -c 'echo hello | nc -N -w 3 " + address + " " + std::to_string(port) +
+     "' >/dev/null 2>&1");
+  std::string text;
+  wait_until([&] {
+    std::ifstream in(file);
+    std::stringstream content;
+    content << in.rdbuf();
+    text = content.str();
+    return text.find("hello") != std::string::npos;
+  }, 5);
+  std::remove(file.c_str());
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("a VM with a floating IP reaches the outside first", "[dataplane]") {
+  TestHost host;
+  auto a = open_port("port-1", "fa:16:3e:00:00:01", "10.0.0.5");
+  add_floating_ip(a, "172.24.4.10", "fa:16:3e:00:0f:10");
+  host.source.put(a);
+  host.plug_vm("vm1", a);
+  // The outside: the external gateway (a router, which also holds an address beyond it) and
+  // another host on the external subnet.
+  host.add_outside("out", "172.24.4.1");
+  host.add_outside("far", "172.24.4.20");
+  must("ip -n " + host.ns("out") + " addr add 198.51.100.7/32 dev lo");
+  must("ip -n " + host.ns("out") + " link set lo up");
+  must("ip netns exec " + host.ns("out") + " sysctl -qw net.ipv4.ip_forward=1");
+  must("ip -n " + host.ns("far") + " route add default via 172.24.4.1");
+  host.converge();
+  CHECK(host.programmer.arp_requests >= 1);  // the agent asked for the gateway's MAC
+  REQUIRE(learned_next_hops(host) == 0);     // nothing outside has spoken to the floating IP
+
+  // TCP first (no ping before it): the outside sees the floating address as the source.
+  std::string seen;
+  REQUIRE(wait_until([&] {
+    seen = tcp_peer_seen(host, "out", "vm1", "172.24.4.1", 8080);
+    return seen.find("hello") != std::string::npos;
+  }, 10));
+  CHECK(seen.find("Connection received on 172.24.4.10 ") != std::string::npos);
+  CHECK(host.ping("vm1", "172.24.4.1"));
+  // Beyond the gateway, and another host on the external subnet (first packet through the
+  // gateway, then direct once its reply taught table 48 its MAC).
+  CHECK(host.ping("vm1", "198.51.100.7"));
+  CHECK(tcp_peer_seen(host, "out", "vm1", "198.51.100.7", 8081).find("Connection received on 172.24.4.10 ") !=
+        std::string::npos);
+  CHECK(tcp_peer_seen(host, "far", "vm1", "172.24.4.20", 8082).find("Connection received on 172.24.4.10 ") !=
+        std::string::npos);
+  CHECK(host.ping("vm1", "172.24.4.20"));
+
+  // Disassociated: the VM no longer gets out through that address (it has no other way out).
+  a.clear_floating_ips();
+  host.source.put(a);
+  host.reconcile("port-1");
+  CHECK_FALSE(host.ping("vm1", "172.24.4.1"));
+  CHECK_FALSE(host.ping("vm1", "198.51.100.7"));
+  CHECK(tcp_peer_seen(host, "out", "vm1", "172.24.4.1", 8083).find("hello") == std::string::npos);
 }

@@ -49,6 +49,11 @@ class CountingProgrammer : public FlowProgrammer {
     changed += diff.to_add.size() + diff.to_delete.size();
     real_.apply(bridge, diff);
   }
+  void send_arp_request(const std::string& bridge, const ArpProbe& probe) override {
+    ++arp_requests;
+    real_.send_arp_request(bridge, probe);
+  }
+  std::size_t arp_requests = 0;
   std::size_t changed = 0;
 
  private:
