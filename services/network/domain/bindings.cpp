@@ -22,7 +22,7 @@ PortBindingView Networking::binding_of(pqxx::work& tx, const PortRow& port) {
     if (!remote.empty() && rule.rule.ethertype == kIPv4) {
       if (!members_ipv4.count(remote)) {
         auto& addresses = members_ipv4[remote];
-        for (const auto& m : store::members_of_group(tx, remote))
+        for (const auto& m : store::members_of_group(tx, remote, port.network_id))
           addresses.insert(addresses.end(), m.ip_addresses.begin(), m.ip_addresses.end());
       }
       bound.remote_ip_addresses = members_ipv4[remote];

@@ -24,9 +24,10 @@ NetworkRow the_external_network(pqxx::work& tx) {
 
 }  // namespace
 
-FloatingIpRow Networking::require_floating_ip(pqxx::work& tx, const Caller& caller, const std::string& ref) {
+FloatingIpRow Networking::require_floating_ip(pqxx::work& tx, const Caller& caller, const std::string& ref,
+                                             bool for_update) {
   if (ref.empty()) throw invalid_argument("name the floating IP (its id or address)");
-  auto fip = store::find_floating_ip(tx, ref);
+  auto fip = store::find_floating_ip(tx, ref, for_update);
   if (!fip || !auth::allowed(caller, fip->project_id, Access::Read)) throw not_found("floating IP", ref);
   return *fip;
 }
@@ -116,13 +117,13 @@ std::vector<FloatingIpRow> Networking::list_floating_ips(const Caller& caller, c
 FloatingIpRow Networking::associate_floating_ip(const Caller& caller, const std::string& floating_ip,
                                                 const std::string& port, const std::string& fixed_ip_address) {
   return pool_.transact([&](pqxx::work& tx) {
-    return associate(tx, caller, require_floating_ip(tx, caller, floating_ip), port, fixed_ip_address);
+    return associate(tx, caller, require_floating_ip(tx, caller, floating_ip, true), port, fixed_ip_address);
   });
 }
 
 FloatingIpRow Networking::disassociate_floating_ip(const Caller& caller, const std::string& floating_ip) {
   return pool_.transact([&](pqxx::work& tx) {
-    auto fip = require_floating_ip(tx, caller, floating_ip);
+    auto fip = require_floating_ip(tx, caller, floating_ip, true);
     auth::authorize(caller, fip.project_id, Access::Write);
     if (fip.port_id.empty()) return fip;
     FloatingIpRow before = fip;
@@ -136,7 +137,7 @@ FloatingIpRow Networking::disassociate_floating_ip(const Caller& caller, const s
 
 void Networking::delete_floating_ip(const Caller& caller, const std::string& floating_ip) {
   pool_.transact([&](pqxx::work& tx) {
-    auto fip = require_floating_ip(tx, caller, floating_ip);
+    auto fip = require_floating_ip(tx, caller, floating_ip, true);
     auth::authorize(caller, fip.project_id, Access::Write);
     FloatingIpRow released = fip;
     released.port_id.clear();

@@ -136,6 +136,9 @@ NetworkView Networking::update_network(const Caller& caller, const std::string& 
   return pool_.transact([&](pqxx::work& tx) {
     auto n = require_network(tx, caller, network);
     auth::authorize(caller, n.project_id, Access::Write);
+    if (changes.shared && !*changes.shared && n.shared && store::has_foreign_ports(tx, n.id, n.project_id))
+      throw failed_precondition("network " + n.name +
+                                " has ports of other projects: they must go before it can be unshared");
     if (changes.name) n.name = *changes.name;
     if (changes.shared) n.shared = *changes.shared;
     store::update_network(tx, n);
@@ -186,7 +189,7 @@ SubnetRow Networking::create_subnet(const Caller& caller, const SubnetSpec& spec
     s.name = spec.name;
     s.cidr = layout.cidr.str();
     s.gateway_ip = layout.gateway ? format_ipv4(*layout.gateway) : "";
-    s.gateway_mac = random_mac();
+    s.gateway_mac = fresh_mac(tx, network.id);  // never a port's MAC
     s.pools = layout.pools;
     s.dns_nameservers = layout.dns_nameservers;
     s.host_routes = layout.host_routes;

@@ -185,7 +185,8 @@ class Networking {
   PortRow require_port(pqxx::work& tx, const auth::Caller& caller, const std::string& ref);
   SecurityGroupRow require_group(pqxx::work& tx, const auth::Caller& caller, const std::string& ref,
                                  const std::string& project_id);
-  FloatingIpRow require_floating_ip(pqxx::work& tx, const auth::Caller& caller, const std::string& ref);
+  FloatingIpRow require_floating_ip(pqxx::work& tx, const auth::Caller& caller, const std::string& ref,
+                                    bool for_update = false);
   // Makes the project's default group (and its rules) when it has none yet.
   void ensure_default_group(pqxx::work& tx, const std::string& project_id);
   std::vector<std::string> resolve_groups(pqxx::work& tx, const auth::Caller& caller, const std::string& project_id,

@@ -11,17 +11,16 @@
 namespace stratus::network {
 namespace {
 
-constexpr int kIcmp = 1, kTcp = 6, kUdp = 17, kIcmpV6 = 58, kDccp = 33, kSctp = 132, kUdpLite = 136;
+constexpr int kIcmp = 1, kTcp = 6, kUdp = 17, kIcmpV6 = 58, kSctp = 132;
 
 std::string lower(std::string text) {
   std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
   return text;
 }
 
-bool has_ports(int ip_protocol) {
-  return ip_protocol == kTcp || ip_protocol == kUdp || ip_protocol == kDccp || ip_protocol == kSctp ||
-         ip_protocol == kUdpLite;
-}
+// Only the protocols whose ports the agents can match; a port range on any other protocol
+// would silently open the whole protocol, so it is refused instead.
+bool has_ports(int ip_protocol) { return ip_protocol == kTcp || ip_protocol == kUdp || ip_protocol == kSctp; }
 
 bool is_icmp(int ip_protocol) { return ip_protocol == kIcmp || ip_protocol == kIcmpV6; }
 

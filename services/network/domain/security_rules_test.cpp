@@ -148,3 +148,9 @@ TEST_CASE("rules describe themselves for people") {
   r.remote_ip_prefix = "10.0.0.0/8";
   CHECK(describe(normalize_rule(r)) == "ingress tcp 22 from 10.0.0.0/8 (IPv4)");
 }
+
+TEST_CASE("a port range on a protocol the agents cannot match by port is refused") {
+  auto dccp = tcp(5000, 5000);
+  dccp.protocol = "33";  // matching it by protocol alone would open every DCCP port
+  CHECK_FALSE(refusal(dccp).empty());
+}

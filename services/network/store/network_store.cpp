@@ -426,7 +426,18 @@ void set_port_security_groups(pqxx::work& tx, const std::string& port_id, const 
 void delete_port(pqxx::work& tx, const std::string& id) { tx.exec_params("DELETE FROM ports WHERE id = $1::uuid", id); }
 
 bool mac_in_use(pqxx::work& tx, const std::string& network_id, const std::string& mac) {
-  return !tx.exec_params("SELECT 1 FROM ports WHERE network_id = $1::uuid AND mac_address = $2", network_id, mac)
+  // A subnet's gateway MAC counts: a port holding it would receive the network's routed traffic.
+  return !tx.exec_params(
+                "SELECT 1 FROM ports WHERE network_id = $1::uuid AND mac_address = $2 "
+                "UNION ALL SELECT 1 FROM subnets WHERE network_id = $1::uuid AND gateway_mac = $2 LIMIT 1",
+                network_id, mac)
+              .empty();
+}
+
+bool has_foreign_ports(pqxx::work& tx, const std::string& network_id, const std::string& owner_project_id) {
+  tx.exec_params("SELECT 1 FROM networks WHERE id = $1::uuid FOR UPDATE", network_id);
+  return !tx.exec_params("SELECT 1 FROM ports WHERE network_id = $1::uuid AND project_id <> $2 LIMIT 1", network_id,
+                         owner_project_id)
               .empty();
 }
 
@@ -522,14 +533,15 @@ void delete_rule(pqxx::work& tx, const std::string& id) {
   tx.exec_params("DELETE FROM security_group_rules WHERE id = $1::uuid", id);
 }
 
-std::vector<MemberRow> members_of_group(pqxx::work& tx, const std::string& group_id) {
+std::vector<MemberRow> members_of_group(pqxx::work& tx, const std::string& group_id, const std::string& network_id) {
   std::vector<MemberRow> out;
   for (const auto& r : tx.exec_params(
            "SELECT p.id::text, p.mac_address, p.host, coalesce(string_agg(host(a.address), ',' ORDER BY a.address), '') "
            "FROM ports p JOIN port_security_groups g ON g.port_id = p.id "
            "LEFT JOIN ip_allocations a ON a.port_id = p.id "
-           "WHERE g.security_group_id = $1::uuid GROUP BY p.id ORDER BY p.id",
-           group_id))
+           "WHERE g.security_group_id = $1::uuid AND ($2 = '' OR p.network_id = nullif($2, '')::uuid) "
+           "GROUP BY p.id ORDER BY p.id",
+           group_id, network_id))
     out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(),
                    split(r[3].as<std::string>(), ',')});
   return out;
@@ -553,12 +565,14 @@ void insert_floating_ip(pqxx::work& tx, const FloatingIpRow& f) {
                  f.id, f.project_id, f.network_id, f.subnet_id, f.address, f.mac_address);
 }
 
-std::optional<FloatingIpRow> find_floating_ip(pqxx::work& tx, const std::string& id_or_address) {
+std::optional<FloatingIpRow> find_floating_ip(pqxx::work& tx, const std::string& id_or_address, bool for_update) {
   pqxx::result rows;
+  std::string lock = for_update ? " FOR UPDATE" : "";
   if (validate::is_uuid(id_or_address))
-    rows = tx.exec_params("SELECT " + kFloatingColumns + " FROM floating_ips WHERE id = $1::uuid", id_or_address);
+    rows = tx.exec_params("SELECT " + kFloatingColumns + " FROM floating_ips WHERE id = $1::uuid" + lock, id_or_address);
   else if (parse_ipv4(id_or_address))
-    rows = tx.exec_params("SELECT " + kFloatingColumns + " FROM floating_ips WHERE address = $1::inet", id_or_address);
+    rows = tx.exec_params("SELECT " + kFloatingColumns + " FROM floating_ips WHERE address = $1::inet" + lock,
+                          id_or_address);
   if (rows.empty()) return std::nullopt;
   return floating_from(rows[0]);
 }

@@ -129,6 +129,9 @@ void update_port(pqxx::work& tx, const PortRow& p);  // name, device, host, stat
 void set_port_security_groups(pqxx::work& tx, const std::string& port_id, const std::vector<std::string>& groups);
 void delete_port(pqxx::work& tx, const std::string& id);  // its addresses go with it
 bool mac_in_use(pqxx::work& tx, const std::string& network_id, const std::string& mac);
+// Whether projects other than `owner_project_id` have ports on the network (locks it first,
+// so a port cannot slip in while it is being unshared).
+bool has_foreign_ports(pqxx::work& tx, const std::string& network_id, const std::string& owner_project_id);
 
 // security groups and rules
 void insert_security_group(pqxx::work& tx, const SecurityGroupRow& g);  // ALREADY_EXISTS on the name
@@ -145,7 +148,10 @@ void insert_rule(pqxx::work& tx, const RuleRow& r);
 std::optional<RuleRow> find_rule(pqxx::work& tx, const std::string& id);
 std::vector<RuleRow> rules_of_groups(pqxx::work& tx, const std::vector<std::string>& group_ids);
 void delete_rule(pqxx::work& tx, const std::string& id);
-std::vector<MemberRow> members_of_group(pqxx::work& tx, const std::string& group_id);
+// Members' addresses, on one network when `network_id` is set: an address means something
+// only on its own network, so a remote-group rule must not match the same address elsewhere.
+std::vector<MemberRow> members_of_group(pqxx::work& tx, const std::string& group_id,
+                                        const std::string& network_id = "");
 // Ports whose binding depends on the group: its members and the members of every group
 // with a rule whose remote group it is.
 std::vector<PortHost> ports_affected_by_group(pqxx::work& tx, const std::string& group_id);
@@ -153,7 +159,10 @@ std::vector<PortHost> ports_affected_by_group(pqxx::work& tx, const std::string&
 // floating IPs
 void insert_floating_ip(pqxx::work& tx, const FloatingIpRow& f);  // not its allocation
 // By id or address.
-std::optional<FloatingIpRow> find_floating_ip(pqxx::work& tx, const std::string& id_or_address);
+// `for_update` locks the row, so concurrent associate/disassociate/delete of one floating IP
+// serialise and each event names the right previous port.
+std::optional<FloatingIpRow> find_floating_ip(pqxx::work& tx, const std::string& id_or_address,
+                                              bool for_update = false);
 std::vector<FloatingIpRow> list_floating_ips(pqxx::work& tx, const std::string& project_id,
                                              const std::string& port_id);  // empty: any
 void update_floating_ip_association(pqxx::work& tx, const FloatingIpRow& f);
