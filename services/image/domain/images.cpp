@@ -251,12 +251,16 @@ ImageRecord Images::activate(const ImageRecord& image, const std::string& sha256
 
 void Images::kill_upload(const std::string& image_id) noexcept {
   try {
-    bytes_.remove(image_id);
-    pool_.transact([&](pqxx::work& tx) {
-      if (!store::kill(tx, image_id)) return;
+    // The row first: if the upload won the race and the image became active meanwhile, its
+    // committed bytes must stay; only a leftover partial file goes.
+    bool killed = pool_.transact([&](pqxx::work& tx) {
+      if (!store::kill(tx, image_id)) return false;
       publish(tx, *store::find_image(tx, image_id), "killed");
+      return true;
     });
-    logger_.warn("upload failed: image killed", {{"image_id", image_id}});
+    if (killed) bytes_.remove(image_id);
+    else bytes_.remove_partial(image_id);
+    if (killed) logger_.warn("upload failed: image killed", {{"image_id", image_id}});
   } catch (const std::exception& e) {
     // Recovery finishes the job once the lease is free.
     logger_.error("could not kill a failed upload", {{"image_id", image_id}, {"error", e.what()}});
