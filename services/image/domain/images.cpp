@@ -25,7 +25,11 @@ void check_members(const std::vector<std::string>& project_ids) {
 
 }  // namespace
 
-Viewer viewer_of(const Caller& caller) { return Viewer{caller.project_id(), caller.is_admin()}; }
+// Every image call needs at least the reader role in the caller's project, as elsewhere.
+Viewer viewer_of(const Caller& caller) {
+  auth::authorize(caller, caller.project_id(), Access::Read);
+  return Viewer{caller.project_id(), caller.is_admin()};
+}
 
 Images::Images(db::Pool& pool, ImageStore& bytes, UploadLeases& leases, Settings settings, log::Logger logger)
     : pool_(pool), bytes_(bytes), leases_(leases), settings_(std::move(settings)), logger_(std::move(logger)) {}

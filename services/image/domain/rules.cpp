@@ -226,6 +226,8 @@ ListFilter make_list_filter(const std::string& visibility, const std::string& ow
   if (!status.empty()) f.status = parse_status(status);
   if (!name.empty()) f.name = name;
   if (all_projects && !viewer.is_admin) throw permission_denied("only an admin may list every project's images");
+  if (f.status == ImageStatus::Deleted && !viewer.is_admin)
+    throw permission_denied("only an admin may list deleted images");
   f.all_projects = all_projects;
   f.page_size = page_size == 0 ? kDefaultPageSize : std::min(page_size, kMaxPageSize);
   return f;

@@ -211,3 +211,10 @@ TEST_CASE("page tokens round-trip and malformed ones are refused") {
   for (std::string bad : {"", "abc", "12_notauuid", "_11111111-2222-3333-4444-555555555555", "1x_11111111-2222-3333-4444-555555555555"})
     CHECK(code_of([&] { decode_page_token(bad); }) == ErrorCode::InvalidArgument);
 }
+
+TEST_CASE("only an admin may list deleted images") {
+  Viewer member{"p1", false};
+  CHECK_THROWS_WITH(make_list_filter("", "", "deleted", "", 0, false, member), Catch::Contains("deleted images"));
+  Viewer admin{"ops", true};
+  CHECK_NOTHROW(make_list_filter("", "", "deleted", "", 0, false, admin));
+}
