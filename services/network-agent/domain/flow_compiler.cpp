@@ -307,6 +307,11 @@ void add_floating_ip(HostFlows& host, FlowCollector& flows, const LocalPort& por
     std::string learn_gateway =
         "learn(table=49,idle_timeout=3600,priority=10,cookie=" + hex(kLearnedCookie) +
         ",eth_type=0x800,NXM_OF_IP_SRC[]=NXM_OF_ARP_TPA[],load:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],output:NXM_OF_IN_PORT[])";
+    // The gateway's own host route in table 48 too, replacing one learned earlier from a
+    // gateway whose MAC has changed since (failover, or a re-created outside).
+    learn_gateway += ",learn(table=48,idle_timeout=3600,priority=10,cookie=" + hex(kLearnedCookie) +
+                     ",eth_type=0x800,NXM_OF_IP_DST[]=NXM_OF_ARP_SPA[],load:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],"
+                     "output:NXM_OF_IN_PORT[])";
     flows.add(make_flow(table::kDnatLookup, 10, cookie,
                         {"arp", "arp_op=2", "arp_spa=" + gateway, "arp_tpa=" + floating}, learn_gateway));
     host.gateway_probes.insert(ArpProbe{fip.mac_address(), floating, gateway});
