@@ -214,6 +214,67 @@ TEST_CASE("the outside reaches a port through its floating IP until it is disass
   CHECK_FALSE(rack.tcp_connects("out", address, 5000, 1));
 }
 
+TEST_CASE("a port with a floating IP reaches the outside first, as the floating address, until disassociated",
+          "[e2e]") {
+  auto& cloud = ready_cloud();
+  const auto& external = cloud.external_network();
+  auto f = cloud.tenant("proj-snat");
+  auto net = f.api.network("net");
+  f.api.subnet(net.id(), "10.0.0.0/24");
+  auto g = f.api.group("egress-only");
+  f.api.rule(g.id(), "egress", "any");
+  std::vector<std::string> g_only{g.id()};
+  auto port = f.api.port(net.id(), "vm", cloud.host(), &g_only);
+
+  Rack rack;
+  rack.plug_vm("vm", port, kGateway);
+  rack.add_outside("out", cloud.external_gateway());
+  REQUIRE(port_status_becomes(f.api, port.id(), "ACTIVE"));
+
+  cloud::network::v1::CreateFloatingIpRequest create;
+  create.set_floating_network(external.id());
+  auto fip = must(f.api.call(&Stub::CreateFloatingIp, create), "create floating IP");
+  const std::string address = fip.floating_ip_address();
+  cloud::network::v1::AssociateFloatingIpRequest associate;
+  associate.set_floating_ip(fip.id());
+  associate.set_port(port.id());
+  auto associated_at = Clock::now();
+  must(f.api.call(&Stub::AssociateFloatingIp, associate), "associate floating IP");
+
+  // Nothing outside speaks first: a one-shot listener in the outside prints the peer it saw.
+  std::string seen_file = "/tmp/" + rack.ns("peer");
+  auto connect_out = [&](int port_number) {
+    std::remove(seen_file.c_str());
+    must("ip netns exec " + rack.ns("out") + " sh -c 'nc -l -n -v -p " + std::to_string(port_number) + " > " +
+         seen_file + " 2>&1' >/dev/null 2>&1 </dev/null &");
+    eventually([&] { return sh("ip netns exec " + rack.ns("out") + " ss -ltn | grep -q ':" +
+                               std::to_string(port_number) + " '"); }, 5s, 20ms);
+    sh("ip netns exec " + rack.ns("vm") + " sh -c 'echo hello | nc -N -w 2 " + cloud.external_gateway() + " " +
+       std::to_string(port_number) + "' >/dev/null 2>&1");
+    bool got = eventually([&] { return read_file(seen_file).find("hello") != std::string::npos; }, 3s, 50ms);
+    std::string text = read_file(seen_file);
+    sh("ip netns pids " + rack.ns("out") + " | xargs -r kill 2>/dev/null");
+    std::remove(seen_file.c_str());
+    return got ? text : std::string();
+  };
+  std::string seen;
+  int attempt = 6000;
+  REQUIRE(eventually([&] { seen = connect_out(attempt++); return !seen.empty(); }, 15s, 100ms));
+  std::cout << "[e2e] floating IP associated -> port reaches the outside first: " << ms_since(associated_at)
+            << " ms\n";
+  CHECK(seen.find("Connection received on " + address + " ") != std::string::npos);
+  CHECK(rack.ping("vm", cloud.external_gateway()));
+
+  cloud::network::v1::DisassociateFloatingIpRequest disassociate;
+  disassociate.set_floating_ip(fip.id());
+  must(f.api.call(&Stub::DisassociateFloatingIp, disassociate), "disassociate floating IP");
+  REQUIRE(eventually([&] { return !any_contains(cloud.flows(cloud.external_bridge()), "arp_tpa=" + address); }, 10s,
+                     20ms));
+  datapath_settles();
+  CHECK_FALSE(rack.ping("vm", cloud.external_gateway()));
+  CHECK(connect_out(attempt++).empty());
+}
+
 TEST_CASE("a project with the same CIDR cannot reach another project's ports", "[e2e]") {
   auto& cloud = ready_cloud();
   // Project A: a target that takes anything from anywhere, and a client of its own.
