@@ -110,8 +110,13 @@ pg_private_running() {
 pg_private_start() {
   local dir=$1 port=$2
   if pg_private_running "$dir"; then
-    log "postgres (private, $dir): already running"
-    return 0
+    if port_open 127.0.0.1 "$port"; then
+      log "postgres (private, $dir): already running"
+      return 0
+    fi
+    # Running, but started for another port: tests would be told "ready" and find nobody.
+    log "postgres (private, $dir): running on another port; restarting it on $port"
+    pg_private_as_owner "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null
   fi
   if port_open 127.0.0.1 "$port"; then
     # Another trust-auth PostgreSQL already serves the port (a developer's own, or a second
