@@ -11,6 +11,7 @@
 
 #include "identity/v1/identity.grpc.pb.h"
 #include "network/v1/network.grpc.pb.h"
+#include "tests/support/identity_setup.h"
 #include "tests/support/reply.h"
 #include "tests/support/service_process.h"
 #include "tests/support/test_database.h"
@@ -68,12 +69,9 @@ class Cloud {
   const std::string& network_address() const { return network_->address(); }
 
  private:
-  std::string login(const std::string& user, const std::string& password, const std::string& project);
-
   test_support::TestDatabase identity_db_, network_db_;
   std::unique_ptr<test_support::ServiceProcess> identity_, network_;
-  std::unique_ptr<cloud::identity::v1::Identity::Stub> identity_stub_;
-  std::string admin_token_;
+  std::unique_ptr<test_support::IdentitySetup> identity_setup_;
   std::unique_ptr<NetworkClient> admin_;
 };
 
