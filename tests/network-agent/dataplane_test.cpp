@@ -242,6 +242,8 @@ TEST_CASE("an unplugged port loses its flows and is reported DOWN", "[dataplane]
   REQUIRE(host.agent().process_pending());
   CHECK(host.flows_with_cookie(port_cookie(a.port_id())).empty());
   CHECK(host.source.last_status(a.port_id()) == "DOWN");
+  // Its firewall zone is flushed: the next port given its ofport starts with no entries.
+  CHECK(host.programmer.flushed_zones.size() == 1);
 }
 
 namespace {
@@ -257,13 +259,14 @@ int learned_next_hops(TestHost& host) {
 // One TCP connection from `from` to `address:port` carrying "hello"; returns what a
 // one-shot listener in `server` printed: the peer address it saw, and the data.
 std::string tcp_peer_seen(TestHost& host, const std::string& server, const std::string& from,
-                          const std::string& address, int port) {
+                          const std::string& address, int port, int source_port = 0) {
   std::string file = "/tmp/" + host.ns("peer") + std::to_string(port);
   std::remove(file.c_str());
   must("ip netns exec " + host.ns(server) + " sh -c 'nc -l -n -v -p " + std::to_string(port) + " > " + file +
        " 2>&1' >/dev/null 2>&1 </dev/null &");
   host.wait_listening(server, port);
-  sh("ip netns exec " + host.ns(from) + " sh -c 'echo hello | nc -N -w 3 " + address + " " + std::to_string(port) +
+  std::string source = source_port ? "-p " + std::to_string(source_port) + " " : "";
+  sh("ip netns exec " + host.ns(from) + " sh -c 'echo hello | nc -N -w 3 " + source + address + " " + std::to_string(port) +
      "' >/dev/null 2>&1");
   std::string text;
   wait_until([&] {
@@ -321,4 +324,43 @@ TEST_CASE("a VM with a floating IP reaches the outside first", "[dataplane]") {
   CHECK_FALSE(host.ping("vm1", "172.24.4.1"));
   CHECK_FALSE(host.ping("vm1", "198.51.100.7"));
   CHECK(tcp_peer_seen(host, "out", "vm1", "172.24.4.1", 8083).find("hello") == std::string::npos);
+}
+
+TEST_CASE("two tenants with the same fixed address and source port leave as their own floating IPs",
+          "[dataplane]") {
+  TestHost host;
+  // Two projects' networks, both 10.0.0.0/24, each VM at 10.0.0.5 with a floating IP.
+  auto a = open_port("port-1", "fa:16:3e:00:00:01", "10.0.0.5", 100);
+  auto b = open_port("port-2", "fa:16:3e:00:00:02", "10.0.0.5", 200);
+  add_floating_ip(a, "172.24.4.10", "fa:16:3e:00:0f:10");
+  add_floating_ip(b, "172.24.4.11", "fa:16:3e:00:0f:11");
+  host.source.put(a);
+  host.source.put(b);
+  host.plug_vm("vm1", a);
+  host.plug_vm("vm2", b);
+  host.add_outside("out", "172.24.4.1");
+  host.converge();
+  // The same 5-tuple from both (source port 40123): each keeps its own NAT zone, so the
+  // second is not mistaken for the first's connection, and each reply reaches its sender.
+  // (Userspace conntrack may pick another source port when it NATs: only the address counts.)
+  std::string seen;
+  REQUIRE(wait_until([&] {
+    seen = tcp_peer_seen(host, "out", "vm1", "172.24.4.1", 8090, 40123);
+    return seen.find("hello") != std::string::npos;
+  }, 10));
+  CHECK(seen.find("Connection received on 172.24.4.10 ") != std::string::npos);
+  seen = tcp_peer_seen(host, "out", "vm2", "172.24.4.1", 8090, 40123);
+  INFO(seen);
+  CHECK(seen.find("Connection received on 172.24.4.11 ") != std::string::npos);
+
+  // The floating IP leaves port-1: its NAT zone is flushed (and its firewall zone kept).
+  a.clear_floating_ips();
+  host.source.put(a);
+  host.programmer.flushed_zones.clear();
+  host.reconcile("port-1");
+  REQUIRE(host.programmer.flushed_zones.size() == 1);
+  CHECK(host.programmer.flushed_zones[0] >= kNatZoneBase);
+  seen = tcp_peer_seen(host, "out", "vm2", "172.24.4.1", 8091, 40124);
+  INFO(seen);
+  CHECK(seen.find("Connection received on 172.24.4.11 ") != std::string::npos);
 }

@@ -53,6 +53,11 @@ class CountingProgrammer : public FlowProgrammer {
     ++arp_requests;
     real_.send_arp_request(bridge, probe);
   }
+  void flush_conntrack_zone(int zone) override {
+    flushed_zones.push_back(zone);
+    real_.flush_conntrack_zone(zone);
+  }
+  std::vector<int> flushed_zones;
   std::size_t arp_requests = 0;
   std::size_t changed = 0;
 

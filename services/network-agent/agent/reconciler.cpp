@@ -116,6 +116,37 @@ void Reconciler::sync_flows(const std::map<std::string, PluggedInterface>& plugg
   sync_bridge(settings_.integration_bridge, desired.integration, installed_.integration);
   sync_bridge(settings_.external_bridge, desired.external, installed_.external);
   probe_gateways(desired.gateway_probes, full_resync);
+  flush_conntrack_zones(desired.conntrack_zones);
+  log_warnings(desired.warnings);
+}
+
+// After the flows changed, so no packet can still create an entry for the old owner: a zone
+// whose port left, or whose ofport or floating IPs now belong to something else, is flushed.
+// A failed flush is retried next round and never fails the round.
+void Reconciler::flush_conntrack_zones(const std::map<int, std::string>& wanted) {
+  if (zones_known_)
+    for (const auto& [zone, owner] : zones_) {
+      auto it = wanted.find(zone);
+      if (it == wanted.end() || it->second != owner) zones_to_flush_.insert(zone);
+    }
+  zones_ = wanted;
+  zones_known_ = true;
+  for (auto it = zones_to_flush_.begin(); it != zones_to_flush_.end();) {
+    try {
+      programmer_.flush_conntrack_zone(*it);
+      logger_.info("conntrack zone flushed", {{"zone", *it}});
+      it = zones_to_flush_.erase(it);
+    } catch (const std::exception& e) {
+      logger_.warn("conntrack flush failed, will retry", {{"zone", *it}, {"error", e.what()}});
+      ++it;
+    }
+  }
+}
+
+void Reconciler::log_warnings(const std::set<std::string>& warnings) {
+  for (const auto& warning : warnings)
+    if (!warned_.count(warning)) logger_.warn("not wired", {{"reason", warning}});
+  warned_ = warnings;
 }
 
 // Asks each floating IP's external gateway for its MAC once the flows that learn the answer

@@ -65,6 +65,8 @@ class Reconciler {
   void disable_offloads(const std::map<std::string, PluggedInterface>& plugged);
   void sync_flows(const std::map<std::string, PluggedInterface>& plugged, bool full_resync);
   void probe_gateways(const std::set<ArpProbe>& wanted, bool all);
+  void flush_conntrack_zones(const std::map<int, std::string>& wanted);
+  void log_warnings(const std::set<std::string>& warnings);
   void sync_bridge(const std::string& bridge, const FlowSet& desired, FlowSet& installed);
   void report_status(const std::set<std::string>& ports, const std::map<std::string, PluggedInterface>& plugged);
 
@@ -86,6 +88,12 @@ class Reconciler {
   bool installed_known_ = false;  // false: dump the bridges before the next diff
   std::set<std::string> offloads_disabled_;
   std::set<ArpProbe> probed_;  // gateway ARP requests sent (again on every full resync)
+  // The conntrack zones in use and their owners (HostFlows::conntrack_zones), once known:
+  // what an agent (re)starting finds in the datapath is kept, so a restart cuts nothing.
+  std::map<int, std::string> zones_;
+  bool zones_known_ = false;
+  std::set<int> zones_to_flush_;  // owners gone; retried until the datapath took it
+  std::set<std::string> warned_;
 };
 
 }  // namespace stratus::network_agent

@@ -85,7 +85,9 @@ std::vector<std::vector<std::string>> protocol_alternatives(const BoundSecurityG
     return {fields};
   }
   const char* name = protocol == 6 ? "tcp" : protocol == 17 ? "udp" : protocol == 132 ? "sctp" : nullptr;
-  // OVS matches transport ports of tcp, udp and sctp only; other protocols match whole.
+  // OVS matches transport ports of tcp, udp and sctp only. A port range on another protocol
+  // cannot be expressed: fail closed (no flow; the caller warns) rather than allow it whole.
+  if (!name && rule.has_port_range_min()) return {};
   if (!name) return {{"ip", "nw_proto=" + std::to_string(protocol)}};
   if (!rule.has_port_range_min()) return {{name}};
   int max = rule.has_port_range_max() ? rule.port_range_max() : rule.port_range_min();
@@ -158,8 +160,11 @@ class ConjunctionIds {
   std::map<std::string, std::uint32_t> ids_;
 };
 
-// (direction, member address) -> conjunction ids of the remote groups holding it.
-using RemoteGroupMembers = std::map<std::pair<const Direction*, std::string>, std::set<std::uint32_t>>;
+// (direction, segment, member address) -> conjunction ids of the remote groups holding it.
+// The segment is the network of the port whose rule names the group: a member matches only
+// packets of that network (reg6), never an address spoofed on another network or outside.
+using RemoteGroupMembers =
+    std::map<std::tuple<const Direction*, int, std::string>, std::set<std::uint32_t>>;
 
 void add_fixed_flows(FlowCollector& flows, const BridgeLayout& layout) {
   auto shared = [&](int t, int priority, std::vector<std::string> match, std::string actions) {
@@ -172,14 +177,13 @@ void add_fixed_flows(FlowCollector& flows, const BridgeLayout& layout) {
   shared(table::kArp, 0, {}, goto_table(table::kL2Forward));
   shared(table::kEgressConntrack, 10, {"ip"}, "ct(table=31,zone=NXM_NX_REG5[0..15])");
   shared(table::kRoute, 0, {}, goto_table(table::kL2Forward));
-  shared(table::kSnatLookup, 10, {"ip"}, "ct(table=46,zone=" + std::to_string(kNatZone) + ",nat)");
   shared(table::kSnatCommit, 5, {"ct_state=-new-inv+trk", "ip"}, goto_table(table::kSnatRewrite));
   shared(table::kDnatCommit, 5, {"ct_state=-new-inv+trk", "ip"}, goto_table(table::kDnatDeliver));
   shared(table::kIngressConntrack, 10, {"ip"}, "ct(table=71,zone=NXM_NX_REG7[0..15])");
   shared(table::kIngressConntrack, 10, {"arp"}, "output:NXM_NX_REG7[0..15]");
   // No learned next hop for the destination: the floating IP's external gateway (table 49).
   shared(table::kExternalNextHop, 0, {}, goto_table(table::kExternalGateway));
-  for (int t : {table::kSnatCommit, table::kSnatRewrite, table::kExternalGateway, table::kL2Forward,
+  for (int t : {table::kSnatLookup, table::kSnatCommit, table::kSnatRewrite, table::kExternalGateway, table::kL2Forward,
                 table::kDnatLookup, table::kDnatCommit, table::kDnatDeliver, table::kIngressConntrack})
     shared(t, 0, {}, "drop");
   // Both firewalls: invalid never passes, replies and related (ICMP errors) always do, and
@@ -194,7 +198,13 @@ void add_fixed_flows(FlowCollector& flows, const BridgeLayout& layout) {
   }
 }
 
-void add_port_wiring(FlowCollector& flows, const LocalPort& port, std::uint64_t cookie) {
+std::string lower(std::string text) {
+  for (char& c : text) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return text;
+}
+
+void add_port_wiring(FlowCollector& flows, HostFlows& host, const LocalPort& port, std::uint64_t cookie,
+                     const std::set<std::string>& segment_gateway_macs) {
   const PortBinding& b = port.binding;
   std::string in_port = "in_port=" + std::to_string(port.ofport);
   std::string mark = set_reg("reg5", port.ofport) + "," + set_reg("reg6", b.segmentation_id());
@@ -213,18 +223,30 @@ void add_port_wiring(FlowCollector& flows, const LocalPort& port, std::uint64_t 
                           {reg("reg6", b.segmentation_id()), "arp", "arp_tpa=" + ip.gateway_ip(), "arp_op=1"},
                           arp_responder(ip.gateway_mac(), ip.gateway_ip())));
   }
-  // Isolation: a MAC is reachable only from ports of the same network (reg6).
+  // Isolation: a MAC is reachable only from ports of the same network (reg6). A port
+  // claiming its network's gateway MAC would receive what others send to the gateway: the
+  // service refuses such ports, and the agent does not deliver to one either.
+  if (segment_gateway_macs.count(lower(b.mac_address()))) {
+    host.warnings.insert("port " + b.port_id() + " has the MAC of a gateway of its network: not delivered to");
+    return;
+  }
   flows.add(make_flow(table::kL2Forward, 10, cookie, {reg("reg6", b.segmentation_id()), "dl_dst=" + b.mac_address()},
                       set_reg("reg7", port.ofport) + "," + goto_table(table::kIngressConntrack)));
 }
 
-void add_security_group_rules(FlowCollector& flows, const LocalPort& port, std::uint64_t cookie,
+void add_security_group_rules(FlowCollector& flows, HostFlows& host, const LocalPort& port, std::uint64_t cookie,
                               const ConjunctionIds& conjunctions, RemoteGroupMembers& members) {
   for (const BoundSecurityGroupRule& rule : port.binding.security_group_rules()) {
     if (rule.ethertype() == "IPv6") continue;
     const Direction& d = direction_of(rule);
     std::string this_port = reg(d.port_register, port.ofport);
-    for (auto fields : protocol_alternatives(rule)) {
+    auto alternatives = protocol_alternatives(rule);
+    if (alternatives.empty()) {
+      host.warnings.insert("rule " + rule.id() + " of port " + port.binding.port_id() + ": a port range on protocol " +
+                           std::to_string(rule.ip_protocol()) + " cannot be matched; the rule allows nothing");
+      continue;
+    }
+    for (auto fields : alternatives) {
       fields.push_back(this_port);
       fields.push_back("ct_state=-rpl+trk");
       if (rule.remote_group_id().empty()) {
@@ -236,17 +258,20 @@ void add_security_group_rules(FlowCollector& flows, const LocalPort& port, std::
     }
     if (rule.remote_group_id().empty()) continue;
     for (const auto& address : rule.remote_ip_addresses())
-      if (is_ipv4(address)) members[{&d, address}].insert(conjunctions.of(rule));
+      if (is_ipv4(address)) members[{&d, port.binding.segmentation_id(), address}].insert(conjunctions.of(rule));
   }
 }
 
-// The second clause: one flow per (direction, member address), naming every conjunction
-// whose remote group holds that address.
+// The second clause: one flow per (direction, segment, member address), naming every
+// conjunction whose remote group holds that address on that network. reg6 is the network
+// the packet comes from (table 0), or the external network's for a packet DNATed from the
+// outside (table 60), which is no port's network: the outside never matches a member.
 void add_remote_group_members(FlowCollector& flows, const RemoteGroupMembers& members) {
   for (const auto& [key, ids] : members) {
-    const Direction& d = *key.first;
+    const auto& [direction, segment, address] = key;
     for (std::uint32_t id : ids)
-      flows.add_conjunction(d.table, kSharedCookie, {"ip", std::string(d.remote_field) + "=" + key.second}, id, 2);
+      flows.add_conjunction(direction->table, kSharedCookie,
+                            {"ip", reg("reg6", segment), std::string(direction->remote_field) + "=" + address}, id, 2);
   }
 }
 
@@ -256,6 +281,7 @@ void add_conjunction_actions(FlowCollector& flows, const std::vector<LocalPort>&
   for (const auto& port : ports)
     for (const auto& rule : port.binding.security_group_rules()) {
       if (port.ofport <= 0 || rule.remote_group_id().empty() || rule.ethertype() == "IPv6") continue;
+      if (protocol_alternatives(rule).empty()) continue;  // refused, see add_security_group_rules
       const Direction& d = direction_of(rule);
       flows.add(make_flow(d.table, kPriorityConjunction, kSharedCookie,
                           {"conj_id=" + std::to_string(conjunctions.of(rule)), "ip"}, d.allow));
@@ -277,16 +303,16 @@ void add_floating_ip(HostFlows& host, FlowCollector& flows, const LocalPort& por
   const std::string& floating = fip.floating_ip_address();
   const std::string& fixed_ip = fip.fixed_ip_address();
   std::string this_port_in = reg("reg7", port.ofport);
-  std::string nat_zone = std::to_string(kNatZone);
+  std::string zone = std::to_string(nat_zone(port.ofport));
   // Remember which MAC each outside address came from, for the replies (table 48).
   std::string learn =
       "learn(table=48,idle_timeout=3600,priority=10,cookie=" + hex(kLearnedCookie) +
       ",eth_type=0x800,NXM_OF_IP_DST[]=NXM_OF_IP_SRC[],load:NXM_OF_ETH_SRC[]->NXM_OF_ETH_DST[],output:NXM_OF_IN_PORT[])";
   flows.add(make_flow(table::kDnatLookup, 10, cookie, {"ip", "nw_dst=" + floating},
-                      set_reg("reg7", port.ofport) + "," + set_reg("reg6", port.binding.segmentation_id()) + "," +
-                          learn + ",ct(table=61,zone=" + nat_zone + ",nat)"));
+                      set_reg("reg7", port.ofport) + "," + set_reg("reg6", fip.external_segmentation_id()) + "," +
+                          learn + ",ct(table=61,zone=" + zone + ",nat)"));
   flows.add(make_flow(table::kDnatCommit, 10, cookie, {"ct_state=+new+trk", "ip", this_port_in, "nw_dst=" + floating},
-                      "ct(commit,table=62,zone=" + nat_zone + ",nat(dst=" + fixed_ip + "))"));
+                      "ct(commit,table=62,zone=" + zone + ",nat(dst=" + fixed_ip + "))"));
   flows.add(make_flow(table::kDnatDeliver, 10, cookie, {"ip", this_port_in, "nw_dst=" + fixed_ip},
                       "set_field:" + fixed->gateway_mac() + "->eth_src,set_field:" + port.binding.mac_address() +
                           "->eth_dst," + goto_table(table::kIngressConntrack)));
@@ -294,9 +320,10 @@ void add_floating_ip(HostFlows& host, FlowCollector& flows, const LocalPort& por
   flows.add(make_flow(table::kRoute, 20, cookie,
                       {"ip", this_port_out, "nw_src=" + fixed_ip, "dl_dst=" + fixed->gateway_mac()},
                       goto_table(table::kSnatLookup)));
+  flows.add(make_flow(table::kSnatLookup, 10, cookie, {"ip", this_port_out}, "ct(table=46,zone=" + zone + ",nat)"));
   flows.add(make_flow(table::kSnatCommit, 10, cookie, {"ct_state=+new+trk", "ip", this_port_out, "nw_src=" + fixed_ip},
-                      "ct(commit,table=47,zone=" + nat_zone + ",nat(src=" + floating + "))"));
-  flows.add(make_flow(table::kSnatRewrite, 10, cookie, {"ip", "nw_src=" + floating},
+                      "ct(commit,table=47,zone=" + zone + ",nat(src=" + floating + "))"));
+  flows.add(make_flow(table::kSnatRewrite, 10, cookie, {"ip", this_port_out, "nw_src=" + floating},
                       "set_field:" + fip.mac_address() + "->eth_src," + goto_table(table::kExternalNextHop)));
   // Connections the port starts: the agent asks the external gateway's MAC with an ARP
   // request from the floating address (HostFlows::gateway_probes); the reply, sent to the
@@ -365,17 +392,31 @@ HostFlows compile_host(const std::vector<LocalPort>& unsorted_ports, const Bridg
   RemoteGroupMembers members;
   std::map<int, std::set<int>> ofports_by_segment;
   std::set<std::string> floating_ips_taken;
+  // The gateway MACs of each network, from every port of it on this host.
+  std::map<int, std::set<std::string>> gateway_macs;
+  for (const auto& port : ports)
+    for (const auto& ip : port.binding.fixed_ips())
+      if (!ip.gateway_mac().empty()) gateway_macs[port.binding.segmentation_id()].insert(lower(ip.gateway_mac()));
   for (const auto& port : ports) {
     if (port.ofport <= 0) continue;
     std::uint64_t cookie = port_cookie(port.binding.port_id());
-    add_port_wiring(flows, port, cookie);
-    add_security_group_rules(flows, port, cookie, conjunctions, members);
+    add_port_wiring(flows, host, port, cookie, gateway_macs[port.binding.segmentation_id()]);
+    add_security_group_rules(flows, host, port, cookie, conjunctions, members);
     ofports_by_segment[port.binding.segmentation_id()].insert(port.ofport);
+    host.conntrack_zones[port.ofport] = "fw " + port.binding.port_id();
+    std::string nat_owner;
     for (const auto& fip : port.binding.floating_ips()) {
       // While a move is half-seen (old port not yet refreshed) the first port keeps it.
       if (!floating_ips_taken.insert(fip.floating_ip_address()).second) continue;
+      if (port.ofport >= kNatZoneBase) {
+        host.warnings.insert("floating IP " + fip.floating_ip_address() + " of port " + port.binding.port_id() +
+                             ": ofport " + std::to_string(port.ofport) + " leaves no NAT zone; not wired");
+        continue;
+      }
       add_floating_ip(host, flows, port, cookie, fip, layout);
+      nat_owner += " " + fip.floating_ip_address() + "=" + fip.fixed_ip_address();
     }
+    if (!nat_owner.empty()) host.conntrack_zones[nat_zone(port.ofport)] = "nat " + port.binding.port_id() + nat_owner;
   }
   add_remote_group_members(flows, members);
   add_conjunction_actions(flows, ports, conjunctions);

@@ -3,6 +3,7 @@
 // bridge and the external bridge. Pure: same input, same flows. See docs/network-agent.md
 // for the table layout; the constants below are that layout.
 #include <cstdint>
+#include <map>
 #include <set>
 #include <string>
 #include <tuple>
@@ -21,7 +22,7 @@ inline constexpr int kArp = 20;              // answers ARP for subnet gateways
 inline constexpr int kEgressConntrack = 30;  // ct() in the sending port's zone
 inline constexpr int kEgressFirewall = 31;   // the sending port's egress rules
 inline constexpr int kRoute = 40;            // to the gateway MAC with a floating IP: SNAT
-inline constexpr int kSnatLookup = 45;       // ct(nat) in the NAT zone
+inline constexpr int kSnatLookup = 45;       // ct(nat) in the sending port's NAT zone
 inline constexpr int kSnatCommit = 46;       // new outbound connections get nat(src=FIP)
 inline constexpr int kSnatRewrite = 47;      // source MAC of the floating IP
 inline constexpr int kExternalNextHop = 48;  // learned: destination MAC per outside address
@@ -34,8 +35,12 @@ inline constexpr int kIngressConntrack = 70;  // ct() in the receiving port's zo
 inline constexpr int kIngressFirewall = 71;   // the receiving port's ingress rules
 }  // namespace table
 
-// Conntrack zone of the floating-IP NAT; ports use their ofport as zone (< 0xff00).
-inline constexpr int kNatZone = 0xfff0;
+// Conntrack zones: a port's firewall uses its ofport; its floating-IP NAT uses
+// kNatZoneBase | ofport, so two ports (of two tenants, possibly with the same fixed address)
+// never share a NAT conntrack entry. Floating IPs of a port whose ofport is kNatZoneBase or
+// more are not wired (a warning says so).
+inline constexpr int kNatZoneBase = 0x8000;
+inline int nat_zone(int ofport) { return kNatZoneBase | ofport; }
 // Cookie of flows that belong to no single port (shared, per network, per remote group).
 inline constexpr std::uint64_t kSharedCookie = 0x1;
 // Cookie of the flows OVS itself learns in kExternalNextHop; never ours to diff.
@@ -73,6 +78,13 @@ struct HostFlows {
   FlowSet integration;
   FlowSet external;
   std::set<ArpProbe> gateway_probes;  // one per floating IP whose external subnet has a gateway
+  // Every conntrack zone the flows use -> what its entries belong to ("fw <port id>", "nat
+  // <port id> <fip>=<fixed> ..."). When a zone's owner changes or the zone goes (port
+  // unplugged, ofport reused, floating IP gone), the agent flushes that zone.
+  std::map<int, std::string> conntrack_zones;
+  // What the compiler refused to wire, for the log (a rule it cannot express, a port it
+  // does not trust). Deterministic, sorted.
+  std::set<std::string> warnings;
 };
 
 HostFlows compile_host(const std::vector<LocalPort>& ports, const BridgeLayout& layout);

@@ -103,8 +103,8 @@ TEST_CASE("remote-group rules use one conjunction per group shared by ports", "[
   auto flows = compile_host({{a, 3}, {b, 4}}, kLayout).integration;
   CHECK(has_flow(flows, table::kIngressFirewall, {"ct_state=-rpl+trk", "ip", "reg7=0x3"}, ",1/2)"));
   CHECK(has_flow(flows, table::kIngressFirewall, {"ct_state=-rpl+trk", "ip", "reg7=0x4"}, ",1/2)"));
-  CHECK(has_flow(flows, table::kIngressFirewall, {"ip", "nw_src=10.0.0.5"}, ",2/2)"));
-  CHECK(has_flow(flows, table::kIngressFirewall, {"ip", "nw_src=10.0.0.6"}, ",2/2)"));
+  CHECK(has_flow(flows, table::kIngressFirewall, {"ip", "reg6=0x64", "nw_src=10.0.0.5"}, ",2/2)"));
+  CHECK(has_flow(flows, table::kIngressFirewall, {"ip", "reg6=0x64", "nw_src=10.0.0.6"}, ",2/2)"));
   std::size_t conj_action_flows = 0;
   for (const auto& f : flows_in(flows, table::kIngressFirewall))
     if (f.match.find("conj_id=") != std::string::npos) ++conj_action_flows;
@@ -186,4 +186,103 @@ TEST_CASE("compiling the same state twice gives the same flows", "[compiler]") {
   add_remote_group_rule(a, "r", "ingress", "default", {"10.0.0.5"});
   add_remote_group_rule(a, "r2", "egress", "other", {"10.0.0.9"});
   CHECK(compile_host({{a, 3}}, kLayout).integration == compile_host({{a, 3}}, kLayout).integration);
+}
+
+TEST_CASE("each port's floating-IP NAT has its own conntrack zone and flows matching only that port", "[compiler]") {
+  // Two tenants on one host with the same fixed address, each with a floating IP.
+  auto a = port_binding(kPortA, 100, "fa:16:3e:00:00:01", "10.0.0.5");
+  auto b = port_binding(kPortB, 200, "fa:16:3e:00:00:02", "10.0.0.5");
+  add_floating_ip(a, "172.24.4.10", "fa:16:3e:00:0f:01");
+  add_floating_ip(b, "172.24.4.11", "fa:16:3e:00:0f:02");
+  auto host = compile_host({{a, 3}, {b, 4}}, BridgeLayout{7, 8});
+  CHECK(nat_zone(3) == 0x8003);
+  CHECK(has_flow(host.integration, table::kSnatLookup, {"ip", "reg5=0x3"}, "ct(table=46,zone=32771,nat)"));
+  CHECK(has_flow(host.integration, table::kSnatLookup, {"ip", "reg5=0x4"}, "ct(table=46,zone=32772,nat)"));
+  CHECK(has_flow(host.integration, table::kSnatCommit, {"ct_state=+new+trk", "ip", "reg5=0x3", "nw_src=10.0.0.5"},
+                 "ct(commit,table=47,zone=32771,nat(src=172.24.4.10))"));
+  CHECK(has_flow(host.integration, table::kSnatCommit, {"ct_state=+new+trk", "ip", "reg5=0x4", "nw_src=10.0.0.5"},
+                 "ct(commit,table=47,zone=32772,nat(src=172.24.4.11))"));
+  CHECK(has_flow(host.integration, table::kSnatRewrite, {"ip", "reg5=0x3", "nw_src=172.24.4.10"},
+                 "set_field:fa:16:3e:00:0f:01->eth_src"));
+  CHECK(has_flow(host.integration, table::kDnatLookup, {"ip", "nw_dst=172.24.4.10"}, "ct(table=61,zone=32771,nat)"));
+  CHECK(has_flow(host.integration, table::kDnatCommit, {"ct_state=+new+trk", "ip", "reg7=0x4", "nw_dst=172.24.4.11"},
+                 "ct(commit,table=62,zone=32772,nat(dst=10.0.0.5))"));
+  // Nothing in the NAT tables matches every port, and no flow uses a shared zone.
+  for (int t : {table::kSnatLookup, table::kSnatCommit, table::kSnatRewrite})
+    for (const auto& f : flows_in(host.integration, t))
+      if (f.priority > 5) CHECK(f.match.find("reg5=") != std::string::npos);
+  CHECK(has_flow(host.integration, table::kSnatLookup, {}, "drop"));
+  for (const auto& f : host.integration) CHECK(f.actions.find("zone=65520") == std::string::npos);
+  // The zones and their owners, which the agent flushes when they change.
+  CHECK(host.conntrack_zones.at(3) == "fw " + kPortA);
+  CHECK(host.conntrack_zones.at(0x8003) == "nat " + kPortA + " 172.24.4.10=10.0.0.5");
+  CHECK(host.conntrack_zones.at(0x8004) == "nat " + kPortB + " 172.24.4.11=10.0.0.5");
+}
+
+TEST_CASE("a port whose ofport leaves no NAT zone gets no floating IP", "[compiler]") {
+  auto a = port_binding(kPortA, 100, "fa:16:3e:00:00:01", "10.0.0.5");
+  add_floating_ip(a, "172.24.4.10", "fa:16:3e:00:0f:01");
+  auto host = compile_host({{a, 0x8000}}, BridgeLayout{7, 8});
+  CHECK_FALSE(has_flow(host.integration, table::kDnatLookup, {"ip", "nw_dst=172.24.4.10"}, ""));
+  CHECK(flows_in(host.integration, table::kSnatCommit).size() == 2);  // the shared ones only
+  CHECK(host.external.size() == 1);
+  CHECK(host.conntrack_zones.count(0x8000) == 1);  // its firewall zone; no NAT zone
+  CHECK(host.conntrack_zones.at(0x8000) == "fw " + kPortA);
+  CHECK(host.warnings.size() == 1);
+}
+
+TEST_CASE("remote-group members match only on the network of the port naming the group", "[compiler]") {
+  auto a = port_binding(kPortA, 100, "fa:16:3e:00:00:01", "10.0.0.5");
+  auto b = port_binding(kPortB, 200, "fa:16:3e:00:00:02", "10.0.0.5");
+  add_remote_group_rule(a, "r", "ingress", "default", {"10.0.0.7"});
+  add_remote_group_rule(b, "r", "egress", "other", {"10.0.0.7"});
+  add_floating_ip(a, "172.24.4.10", "fa:16:3e:00:0f:01");
+  auto flows = compile_host({{a, 3}, {b, 4}}, kLayout).integration;
+  CHECK(has_flow(flows, table::kIngressFirewall, {"ip", "reg6=0x64", "nw_src=10.0.0.7"}, ",2/2)"));
+  CHECK_FALSE(has_flow(flows, table::kIngressFirewall, {"ip", "nw_src=10.0.0.7"}, ""));
+  CHECK_FALSE(has_flow(flows, table::kIngressFirewall, {"ip", "reg6=0xc8", "nw_src=10.0.0.7"}, ""));
+  CHECK(has_flow(flows, table::kEgressFirewall, {"ip", "reg6=0xc8", "nw_dst=10.0.0.7"}, ",2/2)"));
+  // From the outside, after DNAT, reg6 is the external network's (1000), not the port's.
+  CHECK(has_flow(flows, table::kDnatLookup, {"ip", "nw_dst=172.24.4.10"}, "set_field:0x3e8->reg6"));
+  CHECK_FALSE(has_flow(flows, table::kDnatLookup, {"ip", "nw_dst=172.24.4.10"}, "set_field:0x64->reg6"));
+}
+
+TEST_CASE("a port with a gateway MAC of its network gets no delivery flow", "[compiler]") {
+  auto gw = port_binding(kPortA, 100, "FA:16:3E:00:00:FE", "10.0.0.9");  // the gateway MAC of test_bindings
+  auto b = port_binding(kPortB, 100, "fa:16:3e:00:00:02", "10.0.0.6");
+  auto host = compile_host({{gw, 3}, {b, 4}}, kLayout);
+  for (const auto& f : flows_in(host.integration, table::kL2Forward))
+    CHECK(f.actions.find("set_field:0x3->reg7") == std::string::npos);
+  CHECK(has_flow(host.integration, table::kL2Forward, {"reg6=0x64", "dl_dst=fa:16:3e:00:00:02"}, "set_field:0x4->reg7"));
+  CHECK(host.warnings.size() == 1);
+  // The same MAC on another network, whose gateway has another MAC, is delivered.
+  auto other = port_binding(kPortA, 300, "fa:16:3e:00:00:fe", "10.0.0.9");
+  other.mutable_fixed_ips(0)->set_gateway_mac("fa:16:3e:00:01:fe");
+  auto elsewhere = compile_host({{other, 3}, {b, 4}}, kLayout);
+  CHECK(has_flow(elsewhere.integration, table::kL2Forward, {"reg6=0x12c", "dl_dst=fa:16:3e:00:00:fe"},
+                 "set_field:0x3->reg7"));
+}
+
+TEST_CASE("a port range on a protocol without ports allows nothing", "[compiler]") {
+  auto a = port_binding(kPortA, 100, "fa:16:3e:00:00:01", "10.0.0.5");
+  auto& icmp = add_rule(a, "r-icmp", "ingress", 1);
+  icmp.set_port_range_min(8);  // icmp keeps its type/code fields: not a port range
+  auto& gre = add_rule(a, "r-gre", "ingress", 47);
+  gre.set_port_range_min(22);
+  gre.set_port_range_max(22);
+  auto& gre_rg = add_rule(a, "r-gre-rg", "egress", 47);
+  gre_rg.set_port_range_min(22);
+  gre_rg.set_remote_group_id("default");
+  gre_rg.add_remote_ip_addresses("10.0.0.7");
+  auto& esp = add_rule(a, "r-esp", "ingress", 50);  // no range: the whole protocol, as asked
+  (void)esp;
+  auto host = compile_host({{a, 3}}, kLayout);
+  for (int t : {table::kIngressFirewall, table::kEgressFirewall})
+    for (const auto& f : flows_in(host.integration, t)) {
+      CHECK(f.match.find("nw_proto=47") == std::string::npos);
+      CHECK(f.match.find("nw_dst=10.0.0.7") == std::string::npos);
+    }
+  CHECK(has_flow(host.integration, table::kIngressFirewall, {"ct_state=-rpl+trk", "ip", "reg7=0x3", "nw_proto=50"},
+                 "output:NXM_NX_REG7[0..15]"));
+  CHECK(host.warnings.size() == 2);
 }

@@ -125,3 +125,15 @@ void OvsOfctlProgrammer::send_arp_request(const std::string& bridge, const ArpPr
 }
 
 }  // namespace stratus::network_agent
+
+namespace stratus::network_agent {
+
+void OvsOfctlProgrammer::flush_conntrack_zone(int zone) {
+  if (zone < 0 || zone > 0xffff) throw invalid_argument("bad conntrack zone " + std::to_string(zone));
+  auto result = run_command(ovs_appctl_ + " dpctl/flush-conntrack zone=" + std::to_string(zone));
+  if (result.status != 0)
+    throw Error(ErrorCode::Internal, "ovs-appctl dpctl/flush-conntrack zone=" + std::to_string(zone) +
+                                         " failed: " + result.output);
+}
+
+}  // namespace stratus::network_agent

@@ -18,6 +18,10 @@ class FlowProgrammer {
   // Broadcasts the ARP request `probe` on `bridge` (a packet-out through NORMAL), as a host
   // holding the floating address would. Throws stratus::Error when the switch refuses.
   virtual void send_arp_request(const std::string& bridge, const ArpProbe& probe) = 0;
+  // Forgets every conntrack entry of `zone` (a port's firewall or NAT zone whose owner left:
+  // its entries must not carry over to the next port given that ofport). Throws
+  // stratus::Error when the datapath refuses.
+  virtual void flush_conntrack_zone(int zone) = 0;
 };
 
 // ovs-ofctl -O OpenFlow15: one `--bundle add-flows` per change, whose lines are
@@ -25,13 +29,17 @@ class FlowProgrammer {
 // the flows that differ are touched (established connections keep their flows).
 class OvsOfctlProgrammer : public FlowProgrammer {
  public:
-  explicit OvsOfctlProgrammer(std::string ovs_ofctl = "ovs-ofctl") : ovs_ofctl_(std::move(ovs_ofctl)) {}
+  explicit OvsOfctlProgrammer(std::string ovs_ofctl = "ovs-ofctl", std::string ovs_appctl = "ovs-appctl")
+      : ovs_ofctl_(std::move(ovs_ofctl)), ovs_appctl_(std::move(ovs_appctl)) {}
   FlowSet dump(const std::string& bridge) override;
   void apply(const std::string& bridge, const FlowDiff& diff) override;
   void send_arp_request(const std::string& bridge, const ArpProbe& probe) override;
+  // ovs-appctl dpctl/flush-conntrack zone=N
+  void flush_conntrack_zone(int zone) override;
 
  private:
   std::string ovs_ofctl_;
+  std::string ovs_appctl_;
 };
 
 // Runs a shell command; returns its exit status and what it wrote to stdout and stderr.
