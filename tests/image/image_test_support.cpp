@@ -13,29 +13,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr auto kCallTimeout = std::chrono::seconds(30);
-const std::string kMemberPassword = "Member-Pass-42";
-
-template <typename Request, typename Response>
-Response identity_call(idv1::Identity::Stub& stub,
-                       grpc::Status (idv1::Identity::Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-                       const Request& request, const std::string& token, const std::string& what) {
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + kCallTimeout);
-  if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
-  Response response;
-  auto status = (stub.*method)(&context, request, &response);
-  if (!status.ok()) throw std::runtime_error(what + " failed: " + describe(status));
-  return response;
-}
-
-idv1::Token login(idv1::Identity::Stub& stub, const std::string& user, const std::string& password,
-                  const std::string& project) {
-  idv1::AuthenticateRequest request;
-  request.mutable_password()->set_username(user);
-  request.mutable_password()->set_password(password);
-  request.set_project(project);
-  return identity_call(stub, &idv1::Identity::Stub::Authenticate, request, "", "login of " + user);
-}
 
 std::string unique_suffix() {
   static std::mt19937 random(std::random_device{}());
@@ -139,17 +116,10 @@ SharedIdentity& SharedIdentity::instance() {
   return identity;
 }
 
-SharedIdentity::SharedIdentity() {
-  test_support::ServiceOptions options;
-  options.binary = STRATUS_IDENTITY_BIN;
-  options.db_url = db.url();
-  options.env["STRATUS_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD"] = kAdminPassword;
-  process = std::make_unique<test_support::ServiceProcess>(options);
-  stub = idv1::Identity::NewStub(grpc::CreateChannel(process->address(), grpc::InsecureChannelCredentials()));
-  auto token = login(*stub, "admin", kAdminPassword, "admin");
-  admin_token = token.token();
-  admin_project_id = token.info().project_id();
-}
+SharedIdentity::SharedIdentity()
+    : process(std::make_unique<test_support::ServiceProcess>(
+          test_support::identity_service_options(STRATUS_IDENTITY_BIN, db.url()))),
+      setup(std::make_unique<test_support::IdentitySetup>(process->address())) {}
 
 ImageCloud& ImageCloud::shared() {
   static ImageCloud cloud;
@@ -173,10 +143,7 @@ void ImageCloud::start_image() {
   test_support::ServiceOptions options;
   options.binary = STRATUS_IMAGE_BIN;
   options.db_url = image_db_.url();
-  options.env["STRATUS_IDENTITY_URL"] = identity_.process->address();
-  options.env["STRATUS_IDENTITY_SERVICE_USER"] = "admin";
-  options.env["STRATUS_IDENTITY_SERVICE_PASSWORD"] = kAdminPassword;
-  options.env["STRATUS_IDENTITY_SERVICE_PROJECT"] = "admin";
+  test_support::use_admin_as_service_user(options, identity_.process->address());
   options.env["STRATUS_IMAGE_STORE_DIR"] = store_dir_.string();
   for (const auto& [name, value] : image_env_) options.env[name] = value;
   image_ = std::make_unique<test_support::ServiceProcess>(options);
@@ -194,24 +161,8 @@ ImageClient ImageCloud::client(const std::string& token, const std::string& proj
 }
 
 ImageClient ImageCloud::project_member(const std::string& label, const std::string& role) {
-  std::string suffix = unique_suffix();
-  std::string project = "proj-" + label + "-" + suffix;
-  std::string user = "user-" + label + "-" + suffix;
-  idv1::CreateProjectRequest new_project;
-  new_project.set_name(project);
-  identity_call(*identity_.stub, &idv1::Identity::Stub::CreateProject, new_project, identity_.admin_token,
-                "creating project " + project);
-  idv1::CreateUserRequest new_user;
-  new_user.set_name(user);
-  new_user.set_password(kMemberPassword);
-  identity_call(*identity_.stub, &idv1::Identity::Stub::CreateUser, new_user, identity_.admin_token, "creating user " + user);
-  idv1::RoleRequest grant;
-  grant.set_user(user);
-  grant.set_project(project);
-  grant.set_role(role);
-  identity_call(*identity_.stub, &idv1::Identity::Stub::AddRole, grant, identity_.admin_token, "granting " + role);
-  auto token = login(*identity_.stub, user, kMemberPassword, project);
-  return client(token.token(), token.info().project_id());
+  auto member = identity_.setup->create_member("proj-" + label + "-" + unique_suffix(), role);
+  return client(member.token, member.project_id);
 }
 
 std::vector<std::string> ImageCloud::stored_files() const {

@@ -15,6 +15,7 @@
 
 #include "identity/v1/identity.grpc.pb.h"
 #include "image/v1/image.grpc.pb.h"
+#include "tests/support/identity_setup.h"
 #include "tests/support/reply.h"
 #include "tests/support/service_process.h"
 #include "tests/support/test_database.h"
@@ -27,7 +28,6 @@ using Stub = v1::Images::Stub;
 using grpc::StatusCode;
 using Env = std::map<std::string, std::string>;
 
-inline const std::string kAdminPassword = "Bootstrap-Admin-Pw-7";
 
 using test_support::describe;
 using test_support::must;
@@ -83,9 +83,7 @@ struct SharedIdentity {
   SharedIdentity();
   test_support::TestDatabase db;
   std::unique_ptr<test_support::ServiceProcess> process;
-  std::shared_ptr<idv1::Identity::Stub> stub;
-  std::string admin_token;
-  std::string admin_project_id;
+  std::unique_ptr<test_support::IdentitySetup> setup;
 };
 
 // A stratus-image process on its own database, with the store in a temporary directory, and
@@ -102,7 +100,7 @@ class ImageCloud {
   // A new project with one member (or `role`) user; a client acting as that user.
   ImageClient project_member(const std::string& label, const std::string& role = "member");
   // The bootstrap admin, scoped to the admin project (also what compute's service user is).
-  ImageClient admin() const { return client(identity_.admin_token, identity_.admin_project_id); }
+  ImageClient admin() const { return client(identity_.setup->admin_token(), identity_.setup->admin_project_id()); }
   ImageClient client(const std::string& token, const std::string& project_id) const;
 
   // Restarts stratus-image on the same database and store; `kill_first` sends SIGKILL

@@ -53,8 +53,15 @@ std::string unique_name(const std::string& name) {
 }
 
 IdentitySetup::IdentitySetup(const std::string& identity_address)
-    : stub_(idv1::Identity::NewStub(grpc::CreateChannel(identity_address, grpc::InsecureChannelCredentials()))),
-      admin_token_(login("admin", kBootstrapAdminPassword, "admin")) {}
+    : stub_(idv1::Identity::NewStub(grpc::CreateChannel(identity_address, grpc::InsecureChannelCredentials()))) {
+  idv1::AuthenticateRequest request;
+  request.mutable_password()->set_username("admin");
+  request.mutable_password()->set_password(kBootstrapAdminPassword);
+  request.set_project("admin");
+  auto token = identity_call(*stub_, &idv1::Identity::Stub::Authenticate, request, "", "login of admin");
+  admin_token_ = token.token();
+  admin_project_id_ = token.info().project_id();
+}
 
 std::string IdentitySetup::login(const std::string& user, const std::string& password,
                                  const std::string& project) const {

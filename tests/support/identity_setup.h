@@ -27,6 +27,7 @@ class IdentitySetup {
   // Throws std::runtime_error naming the step when identity refuses.
   std::string login(const std::string& user, const std::string& password, const std::string& project) const;
   const std::string& admin_token() const { return admin_token_; }
+  const std::string& admin_project_id() const { return admin_project_id_; }
 
   struct Member {
     std::string project_id, project_name, user_name, token;
@@ -37,6 +38,7 @@ class IdentitySetup {
  private:
   std::unique_ptr<cloud::identity::v1::Identity::Stub> stub_;
   std::string admin_token_;
+  std::string admin_project_id_;
 };
 
 }  // namespace stratus::test_support
