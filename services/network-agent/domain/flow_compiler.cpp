@@ -91,6 +91,7 @@ std::vector<std::vector<std::string>> protocol_alternatives(const BoundSecurityG
   if (!name) return {{"ip", "nw_proto=" + std::to_string(protocol)}};
   if (!rule.has_port_range_min()) return {{name}};
   int max = rule.has_port_range_max() ? rule.port_range_max() : rule.port_range_min();
+  if (rule.port_range_min() <= 0 && max >= 65535) return {{name}};  // every port: no tp_dst match
   std::vector<std::vector<std::string>> alternatives;
   for (const auto& ports : port_range_matches(rule.port_range_min(), max)) alternatives.push_back({name, "tp_dst=" + ports});
   return alternatives;

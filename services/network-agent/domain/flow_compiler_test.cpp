@@ -286,3 +286,14 @@ TEST_CASE("a port range on a protocol without ports allows nothing", "[compiler]
                  "output:NXM_NX_REG7[0..15]"));
   CHECK(host.warnings.size() == 2);
 }
+
+TEST_CASE("a tcp rule over every port matches tcp without a port match instead of nothing", "[compiler]") {
+  auto a = port_binding(kPortA, 100, "fa:16:3e:00:00:01", "10.0.0.5");
+  auto& rule = add_tcp_rule(a, "all-tcp", "ingress", 0, "0.0.0.0/0");
+  rule.set_port_range_max(65535);
+  auto flows = flows_in(compile_host({{a, 3}}, kLayout).integration, table::kIngressFirewall);
+  bool found = std::any_of(flows.begin(), flows.end(), [](const Flow& f) {
+    return f.match.find("tcp") != std::string::npos && f.match.find("tp_dst") == std::string::npos;
+  });
+  CHECK(found);
+}
