@@ -26,13 +26,10 @@ extern char** environ;
 
 namespace stratus::network_e2e {
 
-namespace idv1 = cloud::identity::v1;
 using test_support::eventually;
 
 namespace {
 
-const std::string kAdminPassword = "Bootstrap-Admin-Pw-7";
-const std::string kTenantPassword = "Tenant-Password-93q";
 const std::string kOvsdb = "unix:/var/run/openvswitch/db.sock";
 
 std::mt19937& random_engine() {
@@ -80,18 +77,6 @@ void sweep_leftovers() {
   }
 }
 
-template <typename Request, typename Response>
-Response identity_call(idv1::Identity::Stub& stub,
-                       grpc::Status (idv1::Identity::Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-                       const Request& request, const std::string& token, const std::string& what) {
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  if (!token.empty()) context.AddMetadata("authorization", "Bearer " + token);
-  Response response;
-  auto status = (stub.*method)(&context, request, &response);
-  if (!status.ok()) throw std::runtime_error(what + " failed: " + status.error_message());
-  return response;
-}
 
 }  // namespace
 
@@ -337,24 +322,19 @@ Cloud::Cloud() {
   external_bridge_ = "e2ex" + suffix_;
   external_octet_ = 100 + static_cast<int>(random_engine()() % 100);
   try {
-    test_support::ServiceOptions identity_options;
-    identity_options.binary = STRATUS_IDENTITY_BIN;
-    identity_options.db_url = identity_db_.url();
-    identity_options.env["STRATUS_IDENTITY_BOOTSTRAP_ADMIN_PASSWORD"] = kAdminPassword;
-    identity_ = std::make_unique<test_support::ServiceProcess>(identity_options);
+    identity_ = std::make_unique<test_support::ServiceProcess>(
+        test_support::identity_service_options(STRATUS_IDENTITY_BIN, identity_db_.url()));
 
     // The service user is the bootstrap admin here; deploy makes one per service.
-    std::map<std::string, std::string> service_credentials{{"STRATUS_IDENTITY_URL", identity_->address()},
-                                                           {"STRATUS_IDENTITY_SERVICE_USER", "admin"},
-                                                           {"STRATUS_IDENTITY_SERVICE_PASSWORD", kAdminPassword},
-                                                           {"STRATUS_IDENTITY_SERVICE_PROJECT", "admin"}};
     test_support::ServiceOptions network_options;
     network_options.binary = STRATUS_NETWORK_BIN;
     network_options.db_url = network_db_.url();
-    network_options.env = service_credentials;
+    test_support::use_admin_as_service_user(network_options, identity_->address());
     network_ = std::make_unique<test_support::ServiceProcess>(network_options);
 
-    auto agent_env = service_credentials;
+    test_support::ServiceOptions credentials;
+    test_support::use_admin_as_service_user(credentials, identity_->address());
+    auto agent_env = credentials.env;
     agent_env["STRATUS_AGENT_HOST"] = host_;
     agent_env["STRATUS_AGENT_INTEGRATION_BRIDGE"] = integration_bridge_;
     agent_env["STRATUS_AGENT_EXTERNAL_BRIDGE"] = external_bridge_;
@@ -366,10 +346,9 @@ Cloud::Cloud() {
     agent_ = std::make_unique<AgentProcess>(STRATUS_NETWORK_AGENT_BIN, agent_env);
     agent_->start();
 
-    identity_stub_ = idv1::Identity::NewStub(grpc::CreateChannel(identity_->address(), grpc::InsecureChannelCredentials()));
-    admin_token_ = login("admin", kAdminPassword, "admin");
+    identity_setup_ = std::make_unique<test_support::IdentitySetup>(identity_->address());
     admin_ = std::make_unique<NetworkClient>(grpc::CreateChannel(network_->address(), grpc::InsecureChannelCredentials()),
-                                             admin_token_);
+                                             identity_setup_->admin_token());
   } catch (...) {
     if (agent_) agent_->stop();
     cleanup_ovs();
@@ -387,32 +366,11 @@ void Cloud::cleanup_ovs() {
     if (!bridge.empty()) sh("ovs-vsctl --timeout=10 --if-exists del-br " + bridge);
 }
 
-std::string Cloud::login(const std::string& user, const std::string& password, const std::string& project) {
-  idv1::AuthenticateRequest request;
-  request.mutable_password()->set_username(user);
-  request.mutable_password()->set_password(password);
-  request.set_project(project);
-  return identity_call(*identity_stub_, &idv1::Identity::Stub::Authenticate, request, "", "login").token();
-}
-
 Tenant Cloud::tenant(const std::string& name) {
-  std::string project_name = unique(name);
-  idv1::CreateProjectRequest project;
-  project.set_name(project_name);
-  auto created = identity_call(*identity_stub_, &idv1::Identity::Stub::CreateProject, project, admin_token_,
-                               "create project");
-  idv1::CreateUserRequest user;
-  user.set_name(project_name + "-user");
-  user.set_password(kTenantPassword);
-  identity_call(*identity_stub_, &idv1::Identity::Stub::CreateUser, user, admin_token_, "create user");
-  idv1::RoleRequest role;
-  role.set_user(user.name());
-  role.set_project(project_name);
-  role.set_role("member");
-  identity_call(*identity_stub_, &idv1::Identity::Stub::AddRole, role, admin_token_, "add role");
-  std::string token = login(user.name(), kTenantPassword, project_name);
-  return Tenant{created.id(),
-                NetworkClient(grpc::CreateChannel(network_->address(), grpc::InsecureChannelCredentials()), token)};
+  auto member = identity_setup_->create_member(unique(name));
+  return Tenant{member.project_id,
+                NetworkClient(grpc::CreateChannel(network_->address(), grpc::InsecureChannelCredentials()),
+                              member.token)};
 }
 
 const v1::NetworkInfo& Cloud::external_network() {

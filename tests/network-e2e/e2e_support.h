@@ -21,6 +21,7 @@
 
 #include "identity/v1/identity.grpc.pb.h"
 #include "network/v1/network.grpc.pb.h"
+#include "tests/support/identity_setup.h"
 #include "tests/support/service_process.h"
 #include "tests/support/test_database.h"
 
@@ -149,7 +150,6 @@ class Cloud {
 
  private:
   Cloud();
-  std::string login(const std::string& user, const std::string& password, const std::string& project);
   void cleanup_ovs();
 
   std::string suffix_;
@@ -159,8 +159,7 @@ class Cloud {
   test_support::TestDatabase identity_db_, network_db_;
   std::unique_ptr<test_support::ServiceProcess> identity_, network_;
   std::unique_ptr<AgentProcess> agent_;
-  std::unique_ptr<cloud::identity::v1::Identity::Stub> identity_stub_;
-  std::string admin_token_;
+  std::unique_ptr<test_support::IdentitySetup> identity_setup_;
   std::unique_ptr<NetworkClient> admin_;
   std::unique_ptr<v1::NetworkInfo> external_;
 };
