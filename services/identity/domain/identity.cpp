@@ -124,7 +124,9 @@ RevocationRow Identity::revoke(pqxx::work& tx, const RevocationRow& r) {
 }
 
 RevocationRow Identity::revoke_user_tokens(pqxx::work& tx, const std::string& user_id) {
-  return revoke(tx, RevocationRow{"", user_id, auth::unix_now_ms(), auth::unix_now() + settings_.token_ttl_s});
+  // Covers the current millisecond too; tokens issued from now on are stamped no earlier than
+  // this bound (see issue()), so none issued before escapes and none issued after is caught.
+  return revoke(tx, RevocationRow{"", user_id, auth::unix_now_ms() + 1, auth::unix_now() + settings_.token_ttl_s});
 }
 
 void Identity::apply_revocations(const std::vector<RevocationRow>& rows) {
@@ -159,7 +161,9 @@ IssuedToken Identity::issue(const std::string& user_id, const std::string& proje
     c.project_id = p->id;
     c.project_name = p->name;
     c.roles = roles;
-    c.issued_at_ms = auth::unix_now_ms();  // before commit: earlier than any revocation that waited on us
+    // Under the user's row lock, which revocations of this user also take: never earlier
+    // than the latest of them, whatever the clock's resolution.
+    c.issued_at_ms = std::max(auth::unix_now_ms(), store::latest_user_revocation_ms(tx, user->id));
     c.expires_at = c.issued_at_ms / 1000 + settings_.token_ttl_s;
     // A renewed token never outlives the one it came from, so a stolen token cannot be
     // kept alive forever by renewing it.
@@ -328,7 +332,10 @@ void Identity::delete_project(const Caller& caller, const std::string& project) 
     if (p.id == caller.project_id())
       throw failed_precondition("you cannot delete project " + p.name + ": your token is scoped to it");
     // Tokens scoped to the project must stop working with it: end its users' sessions.
-    for (const auto& u : store::users_of_project(tx, p.id)) revoked.push_back(revoke_user_tokens(tx, u.id));
+    for (const auto& u : store::users_of_project(tx, p.id)) {
+      store::find_user(tx, u.id, store::RowLock::Update);  // serialises with token issue
+      revoked.push_back(revoke_user_tokens(tx, u.id));
+    }
     store::delete_project(tx, p.id);
     return p;
   });
@@ -453,7 +460,7 @@ void Identity::remove_role(const Caller& caller, const std::string& user, const 
   auth::require_admin(caller, "removing a role");
   check_role_name(role);
   auto [revoked, u, p] = pool_.transact([&](pqxx::work& tx) {
-    auto u = require_user(tx, user);
+    auto u = require_user(tx, user, store::RowLock::Update);  // serialises with token issue
     auto p = require_project(tx, project);
     if (!store::remove_role(tx, u.id, p.id, role))
       throw not_found("role assignment", role + " for " + u.name + " on " + p.name);

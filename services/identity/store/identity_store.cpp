@@ -270,6 +270,14 @@ std::vector<RevocationRow> active_revocations(pqxx::work& tx, int64_t now) {
   return out;
 }
 
+int64_t latest_user_revocation_ms(pqxx::work& tx, const std::string& user_id) {
+  return tx
+      .exec_params1("SELECT coalesce(max(issued_before_ms), 0) FROM revocations "
+                    "WHERE user_id = $1::uuid AND expires_at > now()",
+                    user_id)[0]
+      .as<int64_t>();
+}
+
 bool is_revoked(pqxx::work& tx, const std::string& token_id, const std::string& user_id, int64_t issued_at_ms) {
   auto rows = tx.exec_params(
       "SELECT 1 FROM revocations WHERE expires_at > now() AND "

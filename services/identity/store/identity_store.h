@@ -82,6 +82,9 @@ void set_password_hash(pqxx::work& tx, const std::string& user_id, const std::st
 std::optional<int> count_login_attempt(pqxx::work& tx, const std::string& user_id);
 void lock_user(pqxx::work& tx, const std::string& user_id, int64_t lock_seconds);
 void reset_login_attempts(pqxx::work& tx, const std::string& user_id);
+// The latest `issued_before_ms` of the user's revocations in force (0 if none): a new token
+// is stamped no earlier, so a revocation made in the same millisecond cannot catch it.
+int64_t latest_user_revocation_ms(pqxx::work& tx, const std::string& user_id);
 // True when a revocation in force covers this token (the authoritative check, for renewals).
 bool is_revoked(pqxx::work& tx, const std::string& token_id, const std::string& user_id, int64_t issued_at_ms);
 
