@@ -22,6 +22,7 @@
 #include "identity/v1/identity.grpc.pb.h"
 #include "network/v1/network.grpc.pb.h"
 #include "tests/support/identity_setup.h"
+#include "tests/support/reply.h"
 #include "tests/support/service_process.h"
 #include "tests/support/test_database.h"
 
@@ -68,19 +69,8 @@ class AgentProcess {
 };
 
 // ---- the network API ----
-template <typename Response>
-struct Reply {
-  grpc::Status status;
-  Response value;
-  bool ok() const { return status.ok(); }
-  std::string message() const { return status.error_message(); }
-};
-
-template <typename Response>
-Response must(const Reply<Response>& reply, const std::string& what) {
-  if (!reply.ok()) throw std::runtime_error(what + " failed: " + reply.message());
-  return reply.value;
-}
+using test_support::must;
+using test_support::Reply;
 
 class NetworkClient {
  public:
