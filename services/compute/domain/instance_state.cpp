@@ -1,0 +1,1 @@
+#include "services/compute/domain/instance_state.h"

@@ -1,0 +1,1 @@
+#include "services/compute/domain/names.h"
