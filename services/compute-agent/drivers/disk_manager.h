@@ -1,0 +1,50 @@
+#pragma once
+// The seam to an instance's files on the host: its disks, config drive and console log,
+// all in one directory per instance, so removing an instance is removing that directory.
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "services/compute-agent/configdrive/configdrive.h"
+
+namespace stratus::compute_agent {
+
+struct InstanceDisksSpec {
+  std::string instance_uuid;
+  std::string base_image_path;          // the cached image the root disk is an overlay on
+  std::string base_image_format = "raw";  // "raw" | "qcow2"
+  std::uint64_t root_gib = 0;           // grow the root disk to this when larger than the image
+  std::uint64_t ephemeral_gib = 0;      // 0: no ephemeral disk
+  std::uint64_t swap_mib = 0;           // 0: no swap disk
+  std::optional<configdrive::ConfigDriveContent> config_drive;
+};
+
+// Paths of what prepare() made; absent members were not asked for.
+struct InstanceDisks {
+  std::string directory;
+  std::string root;                     // qcow2
+  std::optional<std::string> ephemeral;  // qcow2
+  std::optional<std::string> swap;       // qcow2
+  std::optional<std::string> config_drive;  // ISO9660, label config-2
+  std::string console_log;
+};
+
+class DiskManager {
+ public:
+  virtual ~DiskManager() = default;
+  // Creates what is missing and keeps what exists: the root overlay holds the guest's
+  // writes, so a second call (a retry, a restart) must not replace it.
+  virtual InstanceDisks prepare(const InstanceDisksSpec& spec) = 0;
+  // The paths an instance's files have (or would have); creates nothing.
+  virtual InstanceDisks paths(const std::string& instance_uuid) = 0;
+  // Removes the instance's directory and everything in it. Missing is fine.
+  virtual void remove_instance(const std::string& instance_uuid) = 0;
+  // UUIDs of the instances that have a directory here.
+  virtual std::vector<std::string> instance_uuids() = 0;
+  // Base images some instance's root overlay is built on (absolute paths).
+  virtual std::set<std::string> base_images_in_use() = 0;
+};
+
+}  // namespace stratus::compute_agent

@@ -1,0 +1,287 @@
+#include "services/compute-agent/drivers/libvirt_hypervisor.h"
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <thread>
+
+#include "common/error/error.h"
+#include "services/compute-agent/domain/domain_xml.h"
+
+namespace stratus::compute_agent {
+namespace {
+
+using DomainHandle = std::unique_ptr<virDomain, decltype(&virDomainFree)>;
+
+// libvirt prints every error to stderr by default; ours are thrown and logged instead.
+void ignore_libvirt_error(void*, virErrorPtr) {}
+
+int last_error_code() {
+  virErrorPtr error = virGetLastError();
+  return error ? error->code : VIR_ERR_OK;
+}
+
+bool connection_broke(int code) {
+  return code == VIR_ERR_NO_CONNECT || code == VIR_ERR_RPC || code == VIR_ERR_SYSTEM_ERROR ||
+         code == VIR_ERR_INVALID_CONN;
+}
+
+// Whether the domain carries our <metadata> element, i.e. the compute agent made it.
+bool is_ours(virDomainPtr domain) {
+  char* element = virDomainGetMetadata(domain, VIR_DOMAIN_METADATA_ELEMENT, kMetadataNamespace,
+                                       VIR_DOMAIN_AFFECT_CURRENT);
+  if (element == nullptr) return false;
+  std::free(element);
+  return true;
+}
+
+DomainPower power_of(virDomainPtr domain) {
+  int state = VIR_DOMAIN_NOSTATE;
+  int reason = 0;
+  if (virDomainGetState(domain, &state, &reason, 0) != 0) return DomainPower::Other;
+  switch (state) {
+    case VIR_DOMAIN_RUNNING:
+    case VIR_DOMAIN_BLOCKED:
+    case VIR_DOMAIN_SHUTDOWN:  // being shut down: still running until it is off
+      return DomainPower::Running;
+    case VIR_DOMAIN_PAUSED:
+    case VIR_DOMAIN_PMSUSPENDED:
+      return DomainPower::Paused;
+    case VIR_DOMAIN_SHUTOFF: return DomainPower::Shutoff;
+    case VIR_DOMAIN_CRASHED: return DomainPower::Crashed;
+    default: return DomainPower::Other;
+  }
+}
+
+bool is_up(DomainPower power) { return power == DomainPower::Running || power == DomainPower::Paused; }
+
+// The serial console's log file from the domain XML: <log file='PATH' append='on'/>.
+std::string console_log_path(const std::string& xml) {
+  const std::string marker = "<log file='";
+  auto start = xml.find(marker);
+  if (start == std::string::npos) return {};
+  start += marker.size();
+  auto end = xml.find('\'', start);
+  if (end == std::string::npos) return {};
+  return xml_unescape(xml.substr(start, end - start));
+}
+
+std::string last_lines(const std::string& path, std::size_t max_lines) {
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  if (!in) return {};
+  // Reads at most the last 256 KiB: consoles are chatty and the caller wants the end.
+  const std::streamoff window = 256 * 1024;
+  std::streamoff size = in.tellg();
+  std::streamoff from = std::max<std::streamoff>(0, size - window);
+  in.seekg(from);
+  std::string text(static_cast<size_t>(size - from), '\0');
+  in.read(text.data(), static_cast<std::streamsize>(text.size()));
+  text.resize(static_cast<size_t>(in.gcount()));
+  if (max_lines == 0) return {};
+  size_t position = text.size();
+  if (position > 0 && text[position - 1] == '\n') --position;
+  size_t lines = 0;
+  while (position > 0) {
+    if (text[position - 1] == '\n' && ++lines == max_lines) break;
+    --position;
+  }
+  return text.substr(position);
+}
+
+}  // namespace
+
+LibvirtHypervisor::LibvirtHypervisor(std::string uri) : uri_(std::move(uri)) {
+  virInitialize();
+  virSetErrorFunc(nullptr, ignore_libvirt_error);
+}
+
+LibvirtHypervisor::~LibvirtHypervisor() = default;
+
+std::shared_ptr<virConnect> LibvirtHypervisor::connection() {
+  std::lock_guard lock(mutex_);
+  if (connection_ && virConnectIsAlive(connection_.get()) == 1) return connection_;
+  connection_.reset();
+  virConnectPtr opened = virConnectOpen(uri_.c_str());
+  if (opened == nullptr) {
+    virErrorPtr error = virGetLastError();
+    throw unavailable("cannot connect to libvirt at " + uri_ + ": " + (error && error->message ? error->message : "?"));
+  }
+  connection_ = std::shared_ptr<virConnect>(opened, [](virConnectPtr c) { virConnectClose(c); });
+  return connection_;
+}
+
+void LibvirtHypervisor::fail(const std::string& what, const std::string& instance_uuid) {
+  virErrorPtr error = virGetLastError();
+  raise(what, instance_uuid, error ? error->code : VIR_ERR_INTERNAL_ERROR,
+        error && error->message ? error->message : "unknown libvirt error");
+}
+
+void LibvirtHypervisor::raise(const std::string& what, const std::string& instance_uuid, int code,
+                              const std::string& libvirt_message) {
+  std::string message = what + " of instance " + instance_uuid + ": " + libvirt_message;
+  if (connection_broke(code)) {
+    std::lock_guard lock(mutex_);
+    connection_.reset();
+    throw unavailable(message);
+  }
+  if (code == VIR_ERR_NO_DOMAIN) throw not_found("domain", instance_uuid);
+  throw Error(ErrorCode::Internal, message);
+}
+
+namespace {
+
+// The instance's domain, or null when there is none. A domain with that UUID that the
+// agent did not make is refused: we never touch other people's domains.
+DomainHandle find_our_domain(virConnectPtr connection, const std::string& instance_uuid, bool& lookup_failed) {
+  lookup_failed = false;
+  DomainHandle domain(virDomainLookupByUUIDString(connection, instance_uuid.c_str()), virDomainFree);
+  if (!domain) {
+    lookup_failed = last_error_code() != VIR_ERR_NO_DOMAIN;
+    return domain;
+  }
+  if (!is_ours(domain.get()))
+    throw failed_precondition("domain " + instance_uuid + " exists but was not made by the compute agent");
+  return domain;
+}
+
+}  // namespace
+
+void LibvirtHypervisor::define_and_start(const DomainSpec& spec) {
+  const std::string xml = render_domain_xml(spec);  // validates
+  auto conn = connection();
+  bool lookup_failed = false;
+  DomainHandle domain = find_our_domain(conn.get(), spec.instance_uuid, lookup_failed);
+  if (lookup_failed) fail("looking up the domain", spec.instance_uuid);
+  if (domain && is_up(power_of(domain.get()))) return;
+
+  // Defining again refreshes a stopped domain's definition (same UUID and name).
+  const bool existed = static_cast<bool>(domain);
+  domain = DomainHandle(virDomainDefineXML(conn.get(), xml.c_str()), virDomainFree);
+  if (!domain) fail("defining the domain", spec.instance_uuid);
+  if (virDomainCreate(domain.get()) != 0) {
+    if (last_error_code() == VIR_ERR_OPERATION_INVALID && is_up(power_of(domain.get()))) return;  // raced a start
+    virErrorPtr error = virGetLastError();
+    const int code = error ? error->code : VIR_ERR_INTERNAL_ERROR;
+    const std::string message = error && error->message ? error->message : "unknown libvirt error";
+    // A domain we just defined and could not start is removed again: no half-made orphan.
+    if (!existed) virDomainUndefineFlags(domain.get(), VIR_DOMAIN_UNDEFINE_NVRAM);
+    raise("starting the domain", spec.instance_uuid, code, message);
+  }
+}
+
+void LibvirtHypervisor::shutdown(const std::string& instance_uuid, std::chrono::seconds grace) {
+  auto conn = connection();
+  bool lookup_failed = false;
+  DomainHandle domain = find_our_domain(conn.get(), instance_uuid, lookup_failed);
+  if (lookup_failed) fail("looking up the domain", instance_uuid);
+  if (!domain || !is_up(power_of(domain.get()))) return;
+
+  if (virDomainShutdown(domain.get()) != 0 && is_up(power_of(domain.get())))
+    fail("asking the guest to power off", instance_uuid);
+  const auto deadline = std::chrono::steady_clock::now() + grace;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!is_up(power_of(domain.get()))) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  // The guest ignored ACPI (or has no handler for it): power it off.
+  if (virDomainDestroy(domain.get()) != 0 && is_up(power_of(domain.get())))
+    fail("powering off the domain", instance_uuid);
+}
+
+void LibvirtHypervisor::destroy_and_undefine(const std::string& instance_uuid) {
+  auto conn = connection();
+  bool lookup_failed = false;
+  DomainHandle domain = find_our_domain(conn.get(), instance_uuid, lookup_failed);
+  if (lookup_failed) fail("looking up the domain", instance_uuid);
+  if (!domain) return;
+  if (is_up(power_of(domain.get())) && virDomainDestroy(domain.get()) != 0 && is_up(power_of(domain.get())))
+    fail("powering off the domain", instance_uuid);
+  const unsigned flags = VIR_DOMAIN_UNDEFINE_NVRAM | VIR_DOMAIN_UNDEFINE_MANAGED_SAVE |
+                         VIR_DOMAIN_UNDEFINE_SNAPSHOTS_METADATA;
+  if (virDomainUndefineFlags(domain.get(), flags) != 0 && last_error_code() != VIR_ERR_NO_DOMAIN)
+    fail("undefining the domain", instance_uuid);
+}
+
+void LibvirtHypervisor::reboot(const std::string& instance_uuid, bool hard) {
+  auto conn = connection();
+  bool lookup_failed = false;
+  DomainHandle domain = find_our_domain(conn.get(), instance_uuid, lookup_failed);
+  if (lookup_failed) fail("looking up the domain", instance_uuid);
+  if (!domain) throw not_found("domain", instance_uuid);
+  if (!is_up(power_of(domain.get()))) {
+    if (virDomainCreate(domain.get()) != 0) fail("starting the domain", instance_uuid);
+    return;
+  }
+  int rc = hard ? virDomainReset(domain.get(), 0) : virDomainReboot(domain.get(), 0);
+  if (rc != 0) fail(hard ? "resetting the domain" : "rebooting the domain", instance_uuid);
+}
+
+void LibvirtHypervisor::start(const std::string& instance_uuid) {
+  auto conn = connection();
+  bool lookup_failed = false;
+  DomainHandle domain = find_our_domain(conn.get(), instance_uuid, lookup_failed);
+  if (lookup_failed) fail("looking up the domain", instance_uuid);
+  if (!domain) throw not_found("domain", instance_uuid);
+  if (is_up(power_of(domain.get()))) return;
+  if (virDomainCreate(domain.get()) != 0 && !is_up(power_of(domain.get())))
+    fail("starting the domain", instance_uuid);
+}
+
+DomainPower LibvirtHypervisor::power(const std::string& instance_uuid) {
+  auto conn = connection();
+  bool lookup_failed = false;
+  DomainHandle domain = find_our_domain(conn.get(), instance_uuid, lookup_failed);
+  if (lookup_failed) fail("looking up the domain", instance_uuid);
+  return domain ? power_of(domain.get()) : DomainPower::Missing;
+}
+
+std::vector<std::string> LibvirtHypervisor::list_domain_uuids() {
+  auto conn = connection();
+  virDomainPtr* domains = nullptr;
+  int count = virConnectListAllDomains(conn.get(), &domains, 0);
+  if (count < 0) fail("listing domains", "(all)");
+  std::vector<std::string> uuids;
+  for (int i = 0; i < count; ++i) {
+    char uuid[VIR_UUID_STRING_BUFLEN];
+    if (is_ours(domains[i]) && virDomainGetUUIDString(domains[i], uuid) == 0) uuids.emplace_back(uuid);
+    virDomainFree(domains[i]);
+  }
+  std::free(domains);
+  std::sort(uuids.begin(), uuids.end());
+  return uuids;
+}
+
+std::string LibvirtHypervisor::console_log_tail(const std::string& instance_uuid, std::size_t max_lines) {
+  auto conn = connection();
+  bool lookup_failed = false;
+  DomainHandle domain = find_our_domain(conn.get(), instance_uuid, lookup_failed);
+  if (lookup_failed) fail("looking up the domain", instance_uuid);
+  if (!domain) throw not_found("domain", instance_uuid);
+  char* xml = virDomainGetXMLDesc(domain.get(), VIR_DOMAIN_XML_INACTIVE);
+  if (xml == nullptr) fail("reading the domain XML", instance_uuid);
+  std::string path = console_log_path(xml);
+  std::free(xml);
+  if (path.empty()) return {};
+  return last_lines(path, max_lines);
+}
+
+HostCapacity LibvirtHypervisor::capacity() {
+  auto conn = connection();
+  virNodeInfo info;
+  if (virNodeGetInfo(conn.get(), &info) != 0) fail("reading the host's capacity", "(host)");
+  HostCapacity capacity;
+  capacity.vcpus = static_cast<int>(info.cpus);
+  capacity.memory_mib = info.memory / 1024;  // libvirt reports KiB
+  capacity.cpu_model = info.model;
+  unsigned long version = 0;
+  if (virConnectGetVersion(conn.get(), &version) == 0) {
+    capacity.hypervisor_version = std::to_string(version / 1000000) + "." + std::to_string(version / 1000 % 1000) +
+                                  "." + std::to_string(version % 1000);
+  }
+  return capacity;
+}
+
+}  // namespace stratus::compute_agent

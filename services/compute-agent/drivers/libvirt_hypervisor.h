@@ -1,0 +1,45 @@
+#pragma once
+// The Hypervisor on libvirt's C API (qemu:///system by default).
+//
+// Connection: one connection shared by all threads (libvirt connections are thread-safe),
+// opened on first use. A call that fails because the connection broke (libvirtd restarted)
+// drops it, and the next call opens a new one; the failed call itself throws UNAVAILABLE
+// and the reconciler retries it. Errors carry libvirt's own message and the instance UUID.
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "services/compute-agent/drivers/hypervisor.h"
+
+typedef struct _virConnect virConnect;
+
+namespace stratus::compute_agent {
+
+class LibvirtHypervisor : public Hypervisor {
+ public:
+  explicit LibvirtHypervisor(std::string uri = "qemu:///system");
+  ~LibvirtHypervisor() override;
+
+  void define_and_start(const DomainSpec& spec) override;
+  void shutdown(const std::string& instance_uuid, std::chrono::seconds grace) override;
+  void destroy_and_undefine(const std::string& instance_uuid) override;
+  void reboot(const std::string& instance_uuid, bool hard) override;
+  void start(const std::string& instance_uuid) override;
+  DomainPower power(const std::string& instance_uuid) override;
+  std::vector<std::string> list_domain_uuids() override;
+  std::string console_log_tail(const std::string& instance_uuid, std::size_t max_lines) override;
+  HostCapacity capacity() override;
+
+ private:
+  std::shared_ptr<virConnect> connection();
+  // Throws the error libvirt left on this thread; drops the connection if it broke.
+  [[noreturn]] void fail(const std::string& what, const std::string& instance_uuid);
+  [[noreturn]] void raise(const std::string& what, const std::string& instance_uuid, int code,
+                          const std::string& libvirt_message);
+
+  std::string uri_;
+  std::mutex mutex_;
+  std::shared_ptr<virConnect> connection_;
+};
+
+}  // namespace stratus::compute_agent
