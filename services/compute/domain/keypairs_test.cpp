@@ -249,11 +249,20 @@ TEST_CASE("a generated key pair works with ssh-keygen", "[keypairs]") {
     REQUIRE(write(fd, key.private_key_openssh.data(), key.private_key_openssh.size()) ==
             static_cast<ssize_t>(key.private_key_openssh.size()));
     close(fd);
-    std::string derived = run(std::string("ssh-keygen -y -f ") + path);
-    std::string fingerprint = run(std::string("ssh-keygen -l -E sha256 -f ") + path);
-    unlink(path);
+    const std::string file = path;
+    std::string derived = run("ssh-keygen -y -f " + file);
+    std::string fingerprint = run("ssh-keygen -l -E sha256 -f " + file);
     CHECK(derived == key.public_key.openssh_line);
     CHECK_THAT(fingerprint, Catch::Contains(key.public_key.fingerprint_sha256 + " web-key@stratus"));
+    // A signature made with the private key verifies against the public key: the private fields
+    // (RSA's d, p, q, iqmp; ed25519's seed) are the key's, not merely well framed.
+    std::ofstream(file + ".msg") << "stratus\n";
+    std::ofstream(file + ".allowed") << "tester namespaces=\"stratus-test\" " << key.public_key.openssh_line << "\n";
+    run("ssh-keygen -q -Y sign -f " + file + " -n stratus-test " + file + ".msg 2>&1");
+    std::string verified = run("ssh-keygen -Y verify -f " + file + ".allowed -I tester -n stratus-test -s " + file +
+                               ".msg.sig < " + file + ".msg 2>&1");
+    CHECK_THAT(verified, Catch::Contains("Good \"stratus-test\" signature for tester"));
+    for (const char* suffix : {"", ".msg", ".msg.sig", ".allowed"}) unlink((file + suffix).c_str());
   }
 }
 

@@ -1,6 +1,7 @@
 #include "services/compute/domain/scheduler.h"
 
 #include <cmath>
+#include <string_view>
 
 #include "common/error/error.h"
 
@@ -19,6 +20,14 @@ std::string plural(int64_t n, const char* one, const char* many) {
 
 int64_t capacity(int64_t total, double ratio) {
   return static_cast<int64_t>(std::floor(static_cast<double>(total) * ratio));
+}
+
+// One name per architecture, so an image saying "amd64" (Debian's word) lands on an "x86_64" host.
+std::string_view canonical_architecture(std::string_view a) {
+  if (a == "amd64" || a == "x86-64" || a == "x64") return "x86_64";
+  if (a == "arm64") return "aarch64";
+  if (a == "i386" || a == "i486" || a == "i586") return "i686";
+  return a;
 }
 
 // Why a host was dropped: the first filter that refused it.
@@ -51,7 +60,8 @@ Drop first_drop(const Request& req, const std::set<std::string>& group_hosts, co
     return h.enabled ? Drop::Down : Drop::Disabled;
   }
   if (!req.availability_zone.empty() && h.availability_zone != req.availability_zone) return tally.zone++, Drop::Zone;
-  if (!req.architecture.empty() && h.architecture != req.architecture)
+  if (!req.architecture.empty() &&
+      canonical_architecture(h.architecture) != canonical_architecture(req.architecture))
     return tally.architecture++, Drop::Architecture;
   if (req.excluded_hosts.count(h.name)) return tally.excluded++, Drop::Excluded;
   if (req.group_policy == GroupPolicy::AntiAffinity && group_hosts.count(h.name)) return tally.group++, Drop::Group;

@@ -43,7 +43,8 @@ struct Request {
   int64_t ram_mib = 0;
   int64_t disk_gib = 0;
   std::string availability_zone;  // empty: any zone
-  std::string architecture;       // from image property hw_architecture; empty: any
+  std::string architecture;       // from image property hw_architecture; empty: any. Aliases match
+                                  // (amd64/x86-64 = x86_64, arm64 = aarch64, i386..i586 = i686).
   GroupPolicy group_policy = GroupPolicy::None;
   std::set<std::string> group_hosts;     // hosts already used by the group's members
   std::set<std::string> excluded_hosts;  // e.g. hosts a failed build already tried

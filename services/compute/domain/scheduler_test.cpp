@@ -103,6 +103,10 @@ TEST_CASE("the architecture filter", "[scheduler]") {
   Request r = small();
   r.architecture = "aarch64";
   CHECK(chosen(r, {a, b}) == "b");
+  r.architecture = "arm64";  // Debian's name for it
+  CHECK(chosen(r, {a, b}) == "b");
+  r.architecture = "amd64";
+  CHECK(chosen(r, {a, b}) == "a");
   r.architecture = "s390x";
   CHECK(reason(r, {a, b}) == "no enabled host has architecture 's390x' (the image's hw_architecture)");
   r.availability_zone = "nova";
