@@ -4,6 +4,9 @@
 
 #include <sys/time.h>
 
+#include <ctime>
+#include <vector>
+
 #include "common/bus/topology.h"
 #include "common/error/error.h"
 
@@ -124,9 +127,61 @@ std::string Connection::declare_queue(const std::string& name) {
   return reply_text(ok->queue);
 }
 
+void Connection::declare_delay_queue(const std::string& name, const std::string& target) {
+  amqp_table_entry_t entries[2];
+  entries[0].key = amqp_cstring_bytes("x-dead-letter-exchange");
+  entries[0].value.kind = AMQP_FIELD_KIND_UTF8;
+  entries[0].value.value.bytes = amqp_empty_bytes;  // the default exchange: routes by queue name
+  entries[1].key = amqp_cstring_bytes("x-dead-letter-routing-key");
+  entries[1].value.kind = AMQP_FIELD_KIND_UTF8;
+  entries[1].value.value.bytes = bytes_of(target);
+  amqp_table_t arguments{2, entries};
+  amqp_queue_declare(state_, kChannel, bytes_of(name), 0, /*durable=*/1, /*exclusive=*/0, /*auto_delete=*/0,
+                     arguments);
+  check(amqp_get_rpc_reply(state_), "declare queue '" + name + "'");
+}
+
 void Connection::bind_queue(const std::string& queue, const std::string& exchange, const std::string& routing_key) {
   amqp_queue_bind(state_, kChannel, bytes_of(queue), bytes_of(exchange), bytes_of(routing_key), amqp_empty_table);
   check(amqp_get_rpc_reply(state_), "bind queue " + queue + " to " + exchange + " with " + routing_key);
+}
+
+void Connection::publish(const OutgoingMessage& message) {
+  std::vector<amqp_table_entry_t> entries;
+  entries.reserve(message.headers.size() + message.number_headers.size());
+  for (const auto& [key, value] : message.headers) {
+    amqp_table_entry_t entry;
+    entry.key = bytes_of(key);
+    entry.value.kind = AMQP_FIELD_KIND_UTF8;
+    entry.value.value.bytes = bytes_of(value);
+    entries.push_back(entry);
+  }
+  for (const auto& [key, value] : message.number_headers) {
+    amqp_table_entry_t entry;
+    entry.key = bytes_of(key);
+    entry.value.kind = AMQP_FIELD_KIND_I64;
+    entry.value.value.i64 = value;
+    entries.push_back(entry);
+  }
+  std::string expiration = message.expiration ? std::to_string(message.expiration->count()) : "";
+  amqp_basic_properties_t properties{};
+  properties._flags = AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_TYPE_FLAG | AMQP_BASIC_MESSAGE_ID_FLAG |
+                      AMQP_BASIC_TIMESTAMP_FLAG;
+  properties.delivery_mode = 2;  // persistent
+  properties.type = bytes_of(message.type);
+  properties.message_id = bytes_of(message.message_id);
+  properties.timestamp = static_cast<uint64_t>(std::time(nullptr));
+  if (!entries.empty()) {
+    properties._flags |= AMQP_BASIC_HEADERS_FLAG;
+    properties.headers = amqp_table_t{static_cast<int>(entries.size()), entries.data()};
+  }
+  if (message.expiration) {
+    properties._flags |= AMQP_BASIC_EXPIRATION_FLAG;
+    properties.expiration = bytes_of(expiration);
+  }
+  int status = amqp_basic_publish(state_, kChannel, bytes_of(message.exchange), bytes_of(message.routing_key),
+                                  /*mandatory=*/0, /*immediate=*/0, &properties, bytes_of(message.body));
+  check_status(status, "publish to '" + message.exchange + "'");
 }
 
 uint32_t Connection::delete_queue(const std::string& queue) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 
+#include "common/bus/message.h"
 #include "common/bus/url.h"
 
 namespace stratus::bus {
@@ -46,7 +47,12 @@ class Connection {
   // A durable named queue, or for an empty name an exclusive auto-delete queue named by
   // the server. Returns the queue's name.
   std::string declare_queue(const std::string& name);
+  // A durable queue whose expired messages go back to `target` through the default
+  // exchange: the delay line of a consumer's retries (messages carry their own expiration).
+  void declare_delay_queue(const std::string& name, const std::string& target);
   void bind_queue(const std::string& queue, const std::string& exchange, const std::string& routing_key);
+  // Sends one persistent message (basic.publish, without waiting for a confirm).
+  void publish(const OutgoingMessage& message);
   // Returns how many messages the queue still held.
   uint32_t delete_queue(const std::string& queue);
 

@@ -1,9 +1,28 @@
 #pragma once
 // Consuming with manual acks on a thread of its own. The handler's answer decides the
-// message's fate: true acks it (the work is done), false or an exception puts it back on
-// the queue after a short delay, to be delivered again (redelivered = true). A lost
-// connection is retried with capped exponential backoff, forever until stop(), declaring
-// the queue and bindings again each time. See topology.h for the conventions.
+// message's fate: true acks it (the work is done); false or an exception is a failed
+// attempt. A lost connection is retried with a short jittered exponential back-off
+// (100 ms doubling to 2 s), forever until stop(), declaring the queue and bindings again.
+// See topology.h for the conventions.
+//
+// Failed attempts never block the other messages and never spin:
+//  - A durable queue Q gets two companions, declared with it: "Q.retry", a delay line whose
+//    messages carry their own expiration and, once expired, are dead-lettered back to Q
+//    through the default exchange; and "Q.dead", a durable parking place. A failed message
+//    is republished (with publisher confirms, on a connection of its own) to Q.retry with
+//    its attempt count, original routing key and the error in headers (message.h), and only
+//    then acked: it is never lost. After `max_attempts` it goes to Q.dead instead, with the
+//    error, the attempt count and the resource id the handler named (HandlerFailure), and
+//    an error is logged with the message id, routing key and resource id. An operator
+//    inspects Q.dead and shovels back what should be retried.
+//    Caveat: RabbitMQ expires messages at the head of a queue only, so a long retry delay
+//    can hold back a shorter one behind it, at most retry_backoff.max.
+//  - A server-named exclusive queue (per-process fan-out) dies with its connection, so it
+//    has no companions: a failed message is put back at the tail of the same queue at once
+//    (on the consumer's channel), behind the other messages, and dropped with an error log
+//    after `max_attempts`. Its users resync (on connect and periodically), which heals that.
+// The handler sees the message's first routing key and exchange on every attempt, and
+// `Delivery::attempt`.
 //
 // A host's agent taking casts:
 //   ConsumerOptions options;
@@ -18,11 +37,14 @@
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <mutex>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "common/bus/backoff.h"
 #include "common/bus/message.h"
 #include "common/bus/url.h"
 #include "common/log/log.h"
@@ -30,6 +52,19 @@
 namespace stratus::bus {
 
 class Connection;
+class Publisher;
+
+// Thrown by a handler to name the resource its failure concerns (a port id, an instance id):
+// the dead-letter log line and header carry it. Any other exception is a failure too.
+class HandlerFailure : public std::runtime_error {
+ public:
+  HandlerFailure(std::string resource_id, const std::string& what)
+      : std::runtime_error(what), resource_id_(std::move(resource_id)) {}
+  const std::string& resource_id() const { return resource_id_; }
+
+ private:
+  std::string resource_id_;
+};
 
 struct ConsumerOptions {
   // A durable queue of this name; empty for an exclusive, auto-delete, server-named queue
@@ -40,9 +75,11 @@ struct ConsumerOptions {
   uint16_t prefetch = 10;                 // unacked messages the broker hands us at once
   std::string connection_name = "stratus-consumer";
   std::chrono::milliseconds poll_interval{200};   // how often the thread checks for stop()
-  std::chrono::milliseconds requeue_delay{1000};  // before putting back a failed message
-  std::chrono::milliseconds min_backoff{200};
-  std::chrono::milliseconds max_backoff{10000};
+  int max_attempts = 5;  // handler calls per message before it is parked (or dropped)
+  // Delay before attempt n+1 of a failed message (durable queues): 1 s, 2 s, 4 s, 8 s, ...
+  BackoffPolicy retry_backoff{std::chrono::seconds(1), std::chrono::seconds(30), 0.2};
+  // Between attempts to (re)connect to the broker.
+  BackoffPolicy reconnect_backoff{std::chrono::milliseconds(100), std::chrono::seconds(2), 0.2};
   std::chrono::milliseconds timeout{5000};  // connect and each broker round trip
   int heartbeat_seconds = 30;               // a handler must not run longer than ~2x this
 };
@@ -76,6 +113,11 @@ class Consumer {
   void consume_until_failure(Connection& connection);
   void set_up(Connection& connection);
   void handle(Connection& connection, const Delivery& delivery, uint64_t delivery_tag);
+  // After a failed attempt: to the retry queue, the dead-letter queue or (fan-out) back to
+  // the tail of the queue, or dropped.
+  void handle_failure(Connection& connection, const Delivery& delivery, const std::string& error,
+                      const std::string& resource_id);
+  Publisher& retry_publisher();
   void wait_frame_after_unexpected_state(Connection& connection);
   // Sleeps up to `duration`; returns true if stop() was called.
   bool sleep_unless_stopped(std::chrono::milliseconds duration);
@@ -90,6 +132,7 @@ class Consumer {
   std::condition_variable changed_;  // stop requested, or connected
   bool stopping_ = false;
   std::string queue_name_;
+  std::unique_ptr<Publisher> retry_publisher_;  // consumer thread only, connected on first use
   std::atomic<bool> connected_{false};
   std::thread thread_;
 };

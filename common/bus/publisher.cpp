@@ -1,7 +1,5 @@
 #include "common/bus/publisher.h"
 
-#include <ctime>
-
 #include <google/protobuf/message.h>
 
 #include "common/bus/connection.h"
@@ -10,8 +8,6 @@
 
 namespace stratus::bus {
 namespace {
-
-amqp_bytes_t bytes_of(const std::string& text) { return amqp_bytes_t{text.size(), const_cast<char*>(text.data())}; }
 
 timeval to_timeval(std::chrono::steady_clock::duration duration) {
   auto micros = std::chrono::duration_cast<std::chrono::microseconds>(duration).count();
@@ -30,6 +26,16 @@ Publisher::~Publisher() = default;
 
 void Publisher::publish(const std::string& exchange, const std::string& routing_key, const std::string& body,
                         const std::string& type, const std::string& message_id) {
+  OutgoingMessage message;
+  message.exchange = exchange;
+  message.routing_key = routing_key;
+  message.body = body;
+  message.type = type;
+  message.message_id = message_id;
+  publish(message);
+}
+
+void Publisher::publish(const OutgoingMessage& message) {
   std::lock_guard<std::mutex> lock(mutex_);
   // An idle connection may have died unnoticed (broker restart, closed by an operator):
   // one retry on a fresh connection tells that apart from a broker that is really down.
@@ -38,7 +44,7 @@ void Publisher::publish(const std::string& exchange, const std::string& routing_
     bool fresh = !connection_;
     try {
       if (!connection_) connect();
-      publish_on_connection(exchange, routing_key, body, type, message_id);
+      publish_on_connection(message);
       return;
     } catch (const Error& e) {
       connection_.reset();
@@ -68,20 +74,8 @@ void Publisher::connect() {
   logger_.info("publisher connected", {{"broker", url_.redacted()}});
 }
 
-void Publisher::publish_on_connection(const std::string& exchange, const std::string& routing_key,
-                                      const std::string& body, const std::string& type,
-                                      const std::string& message_id) {
-  amqp_basic_properties_t properties{};
-  properties._flags = AMQP_BASIC_DELIVERY_MODE_FLAG | AMQP_BASIC_TYPE_FLAG | AMQP_BASIC_MESSAGE_ID_FLAG |
-                      AMQP_BASIC_TIMESTAMP_FLAG;
-  properties.delivery_mode = 2;  // persistent
-  properties.type = bytes_of(type);
-  properties.message_id = bytes_of(message_id);
-  properties.timestamp = static_cast<uint64_t>(std::time(nullptr));
-  int status = amqp_basic_publish(connection_->state(), Connection::kChannel, bytes_of(exchange),
-                                  bytes_of(routing_key), /*mandatory=*/0, /*immediate=*/0, &properties,
-                                  bytes_of(body));
-  connection_->check_status(status, "publish to " + exchange);
+void Publisher::publish_on_connection(const OutgoingMessage& message) {
+  connection_->publish(message);
   wait_for_confirm(++last_delivery_tag_);
 }
 

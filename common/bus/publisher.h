@@ -7,6 +7,7 @@
 #include <mutex>
 #include <string>
 
+#include "common/bus/message.h"
 #include "common/bus/url.h"
 #include "common/log/log.h"
 
@@ -45,6 +46,9 @@ class Publisher : public MessagePublisher {
   void publish(const std::string& exchange, const std::string& routing_key, const std::string& body,
                const std::string& type, const std::string& message_id) override;
 
+  // The same with headers and an expiration (the consumer's retries and dead letters).
+  void publish(const OutgoingMessage& message);
+
   // Serializes `payload`, types it with its protobuf full name and gives it a fresh
   // message id, which it returns.
   std::string publish(const std::string& exchange, const std::string& routing_key,
@@ -52,8 +56,7 @@ class Publisher : public MessagePublisher {
 
  private:
   void connect();
-  void publish_on_connection(const std::string& exchange, const std::string& routing_key, const std::string& body,
-                             const std::string& type, const std::string& message_id);
+  void publish_on_connection(const OutgoingMessage& message);
   void wait_for_confirm(uint64_t delivery_tag);
 
   BusUrl url_;

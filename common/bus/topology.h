@@ -26,6 +26,16 @@ namespace stratus::bus {
 inline constexpr const char* kEventsExchange = "stratus.events";
 inline constexpr const char* kCastsExchange = "stratus.casts";
 
+// The companions of a durable consumer queue (consumer.h): its retry delay line and its
+// dead-letter queue.
+inline std::string retry_queue_name(const std::string& queue) { return queue + ".retry"; }
+inline std::string dead_letter_queue_name(const std::string& queue) { return queue + ".dead"; }
+
+// Host-scoped events: "<base>.<host>", e.g. "network.port.changed.node-3", so an agent binds
+// "network.*.changed.node-3" and receives only what concerns its host. A host name may hold
+// dots; each is a word of the key, which a literal binding matches as well.
+inline std::string host_routing_key(const std::string& base, const std::string& host) { return base + "." + host; }
+
 // "compute-agent.node-3": the routing key and the queue name for casts to one host's agent.
 inline std::string cast_routing_key(const std::string& agent, const std::string& host) {
   return agent + "." + host;

@@ -27,9 +27,8 @@ bus::ConsumerOptions options_for(const std::string& queue, const std::string& ro
   options.exchange = bus::kEventsExchange;
   options.routing_keys = {routing_key};
   options.connection_name = connection_name;
-  options.requeue_delay = 100ms;
-  options.min_backoff = 100ms;
-  options.max_backoff = 1s;
+  options.retry_backoff = {50ms, 200ms, 0.2};
+  options.reconnect_backoff = {100ms, 1s, 0.2};
   return options;
 }
 
@@ -94,21 +93,25 @@ TEST_CASE("a confirmed publish is consumed with its properties and acked", "[int
     REQUIRE(parsed.ParseFromString(got[1].body));
     CHECK(parsed.value() == "typed");
   }
-  CHECK(testing::delete_queue(queue) == 0);  // both were acked
+  CHECK(testing::delete_queues(queue) == 0);  // both were acked
 }
 
-TEST_CASE("a message whose handler fails is delivered again, not lost", "[integration][bus]") {
+TEST_CASE("a message whose handler fails twice is retried and handled once, not lost", "[integration][bus]") {
   auto logger = testing::bus_test_logger();
   std::string queue = testing::unique_name("q");
   std::string key = "test." + queue + ".failing";
   Inbox inbox;
+  std::atomic<int> handled{0};
   {
     // First an exception, then a plain "not done", then success.
     bus::Consumer consumer(testing::test_amqp_url(), options_for(queue, key),
                            [&](const bus::Delivery& d) {
                              inbox.add(d);
-                             if (inbox.size() == 1) throw std::runtime_error("simulated handler failure");
-                             return inbox.size() >= 3;
+                             if (d.body == "marker") return true;
+                             if (d.attempt == 1) throw std::runtime_error("simulated handler failure");
+                             if (d.attempt == 2) return false;
+                             ++handled;
+                             return true;
                            },
                            logger);
     REQUIRE(consumer.wait_until_connected(10s));
@@ -117,15 +120,93 @@ TEST_CASE("a message whose handler fails is delivered again, not lost", "[integr
     publisher.publish(bus::kEventsExchange, key, "work", "test.Work", message_id);
 
     REQUIRE(inbox.wait_for(3));
-    std::this_thread::sleep_for(300ms);  // no fourth delivery after the ack
+    // Nothing more comes after the success: a marker sent now is the next delivery.
+    publisher.publish(bus::kEventsExchange, key, "marker", "test.Work", bus::new_message_id());
+    REQUIRE(inbox.wait_for_body("marker"));
     auto got = inbox.deliveries();
-    REQUIRE(got.size() == 3);
-    for (const auto& delivery : got) CHECK(delivery.message_id == message_id);
-    CHECK_FALSE(got[0].redelivered);
-    CHECK(got[1].redelivered);
-    CHECK(got[2].redelivered);
+    REQUIRE(got.size() == 4);
+    for (int i = 0; i < 3; ++i) {
+      CHECK(got[i].message_id == message_id);
+      CHECK(got[i].attempt == i + 1);
+      CHECK(got[i].routing_key == key);  // as published, also when it came back from the retry queue
+      CHECK(got[i].exchange == bus::kEventsExchange);
+    }
+    CHECK(handled == 1);
+    CHECK(inbox.count_of("work") == 3);
   }
-  CHECK(testing::delete_queue(queue) == 0);
+  CHECK(testing::delete_queues(queue) == 0);  // nothing waits for a retry, nothing parked
+}
+
+TEST_CASE("a poison message is parked in <queue>.dead after max_attempts while later messages are handled",
+          "[integration][bus]") {
+  auto logger = testing::bus_test_logger();
+  std::string queue = testing::unique_name("q");
+  std::string key = "test." + queue + ".poison";
+  Inbox inbox;
+  auto options = options_for(queue, key);
+  options.max_attempts = 3;
+  {
+    bus::Consumer consumer(testing::test_amqp_url(), options,
+                           [&](const bus::Delivery& d) {
+                             inbox.add(d);
+                             if (d.body == "poison") throw bus::HandlerFailure("port-42", "simulated poison");
+                             return true;
+                           },
+                           logger);
+    REQUIRE(consumer.wait_until_connected(10s));
+    bus::Publisher publisher(testing::test_amqp_url(), logger);
+    std::string poison_id = bus::new_message_id();
+    publisher.publish(bus::kEventsExchange, key, "poison", "test.Work", poison_id);
+    publisher.publish(bus::kEventsExchange, key, "good", "test.Work", bus::new_message_id());
+
+    // The good message does not wait for the poison's retries.
+    REQUIRE(inbox.wait_for_body("good"));
+    CHECK(inbox.count_of("poison") < 3);
+
+    std::optional<testing::QueuedMessage> dead;
+    REQUIRE(testing::eventually([&] { return (dead = testing::take_message(bus::dead_letter_queue_name(queue))).has_value(); }));
+    CHECK(dead->body == "poison");
+    CHECK(dead->message_id == poison_id);
+    CHECK(dead->headers[bus::kErrorHeader] == "simulated poison");
+    CHECK(dead->headers[bus::kAttemptHeader] == "3");
+    CHECK(dead->headers[bus::kResourceIdHeader] == "port-42");
+    CHECK(dead->headers[bus::kRoutingKeyHeader] == key);
+
+    // Parked, not retried any more: a marker sent now arrives with no fourth attempt before it.
+    publisher.publish(bus::kEventsExchange, key, "marker", "test.Work", bus::new_message_id());
+    REQUIRE(inbox.wait_for_body("marker"));
+    CHECK(inbox.count_of("poison") == 3);
+    auto got = inbox.deliveries();
+    std::vector<int> attempts;
+    for (const auto& d : got)
+      if (d.body == "poison") attempts.push_back(d.attempt);
+    CHECK(attempts == std::vector<int>{1, 2, 3});
+  }
+  CHECK(testing::delete_queues(queue) == 0);
+}
+
+TEST_CASE("a fan-out message that keeps failing is dropped after max_attempts", "[integration][bus]") {
+  auto logger = testing::bus_test_logger();
+  std::string key = "test." + testing::unique_name("fanout") + ".poison";
+  Inbox inbox;
+  auto options = options_for("", key);
+  options.max_attempts = 3;
+  bus::Consumer consumer(testing::test_amqp_url(), options,
+                         [&](const bus::Delivery& d) {
+                           inbox.add(d);
+                           if (d.body == "poison") throw std::runtime_error("simulated poison");
+                           return true;
+                         },
+                         logger);
+  REQUIRE(consumer.wait_until_connected(10s));
+  bus::Publisher publisher(testing::test_amqp_url(), logger);
+  publisher.publish(bus::kEventsExchange, key, "poison", "test.Work", bus::new_message_id());
+  publisher.publish(bus::kEventsExchange, key, "good", "test.Work", bus::new_message_id());
+  REQUIRE(inbox.wait_for_body("good"));
+  REQUIRE(testing::eventually([&] { return inbox.count_of("poison") == 3; }));
+  publisher.publish(bus::kEventsExchange, key, "marker", "test.Work", bus::new_message_id());
+  REQUIRE(inbox.wait_for_body("marker"));
+  CHECK(inbox.count_of("poison") == 3);  // dropped, not spinning
 }
 
 TEST_CASE("a consumer resumes and a publisher reconnects after the broker closes their connections", "[integration][bus]") {
@@ -156,7 +237,7 @@ TEST_CASE("a consumer resumes and a publisher reconnects after the broker closes
     CHECK(connections >= 2);  // on_connected ran again, for a resync
     CHECK(inbox.deliveries()[1].body == "after");
   }
-  CHECK(testing::delete_queue(queue) == 0);
+  CHECK(testing::delete_queues(queue) == 0);
 }
 
 TEST_CASE("server-named queues give every process its own copy of an event", "[integration][bus]") {
@@ -207,7 +288,7 @@ TEST_CASE("a publisher recovers after a failed publish", "[integration][bus]") {
     publisher.publish(bus::kEventsExchange, key, "ok", "test.Text", bus::new_message_id());
     CHECK(inbox.wait_for(1));
   }
-  testing::delete_queue(queue);
+  testing::delete_queues(queue);
 }
 
 TEST_CASE("stop() returns promptly while the consumer waits for messages or for the broker",
@@ -215,7 +296,8 @@ TEST_CASE("stop() returns promptly while the consumer waits for messages or for 
   auto logger = testing::bus_test_logger();
   for (auto url : {testing::test_amqp_url(), testing::unreachable_amqp_url()}) {
     bus::Consumer consumer(url, options_for("", "test.idle"), [](const bus::Delivery&) { return true; }, logger);
-    std::this_thread::sleep_for(300ms);
+    if (url.port != 1) REQUIRE(consumer.wait_until_connected(10s));
+    else std::this_thread::sleep_for(300ms);  // in its reconnect back-off; nothing to wait on
     auto started = std::chrono::steady_clock::now();
     consumer.stop();
     CHECK(std::chrono::steady_clock::now() - started < 1s);

@@ -39,7 +39,7 @@ struct OutboxFixture {
   }
   ~OutboxFixture() {
     consumer->stop();
-    testing::delete_queue(queue);
+    testing::delete_queues(queue);
   }
 
   std::string enqueue_committed(const std::string& event, const std::string& body) {
@@ -89,9 +89,13 @@ TEST_CASE("an outbox message is delivered if its transaction commits and never i
                   Abort);
 
   REQUIRE(f.inbox.wait_for(1));
-  std::this_thread::sleep_for(1500ms);  // longer than the relay's poll interval
+  // Whatever the relay would ever publish is published once it stopped; a marker sent after
+  // that comes behind it in the queue, so once the marker is here nothing else can come.
+  relay.stop();
+  publisher.publish(bus::kEventsExchange, f.key_prefix + ".marker", "marker", "test.Text", bus::new_message_id());
+  REQUIRE(f.inbox.wait_for_body("marker"));
   auto got = f.inbox.deliveries();
-  REQUIRE(got.size() == 1);
+  REQUIRE(got.size() == 2);
   CHECK(got[0].message_id == committed_id);
   CHECK(got[0].type == "google.protobuf.StringValue");
   CHECK(got[0].routing_key == f.key_prefix + ".committed");
@@ -161,11 +165,16 @@ TEST_CASE("two relays on one outbox deliver every row, each once", "[integration
   }
 
   REQUIRE(f.inbox.wait_for(kMessages, 30s));
-  std::this_thread::sleep_for(500ms);  // room for a duplicate to show up
+  // A duplicate would be published before the relays stop, so before this marker.
+  relay_a.stop();
+  relay_b.stop();
+  publisher_a.publish(bus::kEventsExchange, f.key_prefix + ".marker", "marker", "test.Text", bus::new_message_id());
+  REQUIRE(f.inbox.wait_for_body("marker"));
   std::set<std::string> received;
-  for (const auto& delivery : f.inbox.deliveries()) received.insert(delivery.message_id);
+  for (const auto& delivery : f.inbox.deliveries())
+    if (delivery.body != "marker") received.insert(delivery.message_id);
   CHECK(received == sent);
-  CHECK(f.inbox.size() == static_cast<size_t>(kMessages));  // SKIP LOCKED: no row went twice
+  CHECK(f.inbox.size() == static_cast<size_t>(kMessages) + 1);  // SKIP LOCKED: no row went twice
   CHECK(relay_a.stats().published + relay_b.stats().published == static_cast<uint64_t>(kMessages));
   CHECK(f.rows_left() == 0);
 }
