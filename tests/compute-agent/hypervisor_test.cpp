@@ -165,15 +165,15 @@ TEST_CASE("an instance boots as a libvirt domain with its disks, config drive an
   build_guest_image();
   Scenario s;
   const std::string disk_image = random_uuid(), kernel_image = random_uuid(), ramdisk_image = random_uuid();
-  FileImageCache cache((s.work / "cache").string(),
-                       guest_image_fetcher({{disk_image, kGuestDir / "disk.raw"},
-                                            {kernel_image, kGuestDir / "vmlinuz"},
-                                            {ramdisk_image, kGuestDir / "initrd.img"}}));
+  FileImageCache cache((s.work / "cache").string());
+  const ImageFetcher fetch = guest_image_fetcher({{disk_image, kGuestDir / "disk.raw"},
+                                                  {kernel_image, kGuestDir / "vmlinuz"},
+                                                  {ramdisk_image, kGuestDir / "initrd.img"}});
   QcowDiskManager disks((s.work / "instances").string());
 
   InstanceDisksSpec disk_spec;
   disk_spec.instance_uuid = s.instance_uuid;
-  disk_spec.base_image_path = cache.acquire(disk_image);
+  disk_spec.base_image_path = cache.acquire(disk_image, fetch);
   disk_spec.base_image_format = "raw";
   disk_spec.root_gib = 1;
   stratus::configdrive::ConfigDriveContent content;
@@ -195,7 +195,7 @@ TEST_CASE("an instance boots as a libvirt domain with its disks, config drive an
   spec.display_name = "hypervisor test";
   spec.vcpus = 1;
   spec.ram_mib = 256;
-  spec.kernel_boot = KernelBoot{cache.acquire(kernel_image), cache.acquire(ramdisk_image), "console=ttyS0 panic=-1"};
+  spec.kernel_boot = KernelBoot{cache.acquire(kernel_image, fetch), cache.acquire(ramdisk_image, fetch), "console=ttyS0 panic=-1"};
   spec.disks.push_back({files.root, "qcow2", "vda", "virtio", "disk", false});
   spec.disks.push_back({*files.config_drive, "raw", "hdc", "ide", "cdrom", true});
   spec.nics.push_back({s.port_id, s.mac, s.bridge, 1450});

@@ -15,6 +15,8 @@ struct InstanceDisksSpec {
   std::string instance_uuid;
   std::string base_image_path;          // the cached image the root disk is an overlay on
   std::string base_image_format = "raw";  // "raw" | "qcow2"
+  // Other cached images the instance boots from (kernel, ramdisk): kept in the cache too.
+  std::vector<std::string> other_cached_images;
   std::uint64_t root_gib = 0;           // grow the root disk to this when larger than the image
   std::uint64_t ephemeral_gib = 0;      // 0: no ephemeral disk
   std::uint64_t swap_mib = 0;           // 0: no swap disk
@@ -43,8 +45,12 @@ class DiskManager {
   virtual void remove_instance(const std::string& instance_uuid) = 0;
   // UUIDs of the instances that have a directory here.
   virtual std::vector<std::string> instance_uuids() = 0;
-  // Base images some instance's root overlay is built on (absolute paths).
+  // Cached images some instance uses (root overlay base, kernel, ramdisk; absolute paths).
   virtual std::set<std::string> base_images_in_use() = 0;
+  // The last reboot generation the agent applied to the instance (0: none), kept with its
+  // files so an agent restart does not reboot the guest again.
+  virtual std::uint64_t applied_reboot_generation(const std::string& instance_uuid) = 0;
+  virtual void set_applied_reboot_generation(const std::string& instance_uuid, std::uint64_t generation) = 0;
 };
 
 }  // namespace stratus::compute_agent

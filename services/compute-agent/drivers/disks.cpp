@@ -116,8 +116,10 @@ InstanceDisks QcowDiskManager::prepare(const InstanceDisksSpec& spec) {
   const fs::path dir = fs::path(instances_path_) / spec.instance_uuid;
   make_reachable_directory(dir);
 
-  // Recorded before the overlay exists, so a half-prepared instance still pins its image.
-  write_text_file(dir / "base", spec.base_image_path + "\n");
+  // Recorded before the overlay exists, so a half-prepared instance still pins its images.
+  std::string images = spec.base_image_path + "\n";
+  for (const auto& image : spec.other_cached_images) images += image + "\n";
+  write_text_file(dir / "images", images);
   create_root_overlay(dir / "disk", spec);
   if (spec.ephemeral_gib > 0) create_blank_qcow2(dir / "disk.eph0", spec.ephemeral_gib * kGiB);
   if (spec.swap_mib > 0) create_blank_qcow2(dir / "disk.swap", spec.swap_mib * kMiB);
@@ -156,13 +158,30 @@ std::vector<std::string> QcowDiskManager::instance_uuids() {
 std::set<std::string> QcowDiskManager::base_images_in_use() {
   std::set<std::string> in_use;
   for (const auto& uuid : instance_uuids()) {
-    const fs::path base_file = fs::path(instances_path_) / uuid / "base";
-    if (fs::exists(base_file)) {
-      std::string base = read_text_file(base_file);
-      if (!base.empty()) in_use.insert(base);
-    }
+    std::ifstream in(fs::path(instances_path_) / uuid / "images");
+    std::string line;
+    while (std::getline(in, line))
+      if (!line.empty()) in_use.insert(line);
   }
   return in_use;
+}
+
+std::uint64_t QcowDiskManager::applied_reboot_generation(const std::string& instance_uuid) {
+  check_id("instance uuid", instance_uuid);
+  const fs::path file = fs::path(instances_path_) / instance_uuid / "reboot_generation";
+  if (!fs::exists(file)) return 0;
+  try {
+    return std::stoull(read_text_file(file));
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+void QcowDiskManager::set_applied_reboot_generation(const std::string& instance_uuid, std::uint64_t generation) {
+  check_id("instance uuid", instance_uuid);
+  const fs::path dir = fs::path(instances_path_) / instance_uuid;
+  if (!fs::exists(dir)) return;  // nothing to remember it for
+  write_text_file(dir / "reboot_generation", std::to_string(generation) + "\n");
 }
 
 // ---- image cache ----
@@ -174,10 +193,9 @@ struct FileImageCache::Download {
   std::exception_ptr error;
 };
 
-FileImageCache::FileImageCache(std::string cache_path, ImageFetcher fetcher)
-    : cache_path_(std::move(cache_path)), fetcher_(std::move(fetcher)) {}
+FileImageCache::FileImageCache(std::string cache_path) : cache_path_(std::move(cache_path)) {}
 
-std::string FileImageCache::acquire(const std::string& image_id) {
+std::string FileImageCache::acquire(const std::string& image_id, const ImageFetcher& fetch) {
   check_id("image id", image_id);
   const fs::path cached = fs::path(cache_path_) / image_id;
   std::shared_ptr<Download> download;
@@ -199,7 +217,7 @@ std::string FileImageCache::acquire(const std::string& image_id) {
   if (fetch_here) {
     std::exception_ptr error;
     try {
-      fetch_into_cache(image_id);
+      fetch_into_cache(image_id, fetch);
     } catch (...) {
       error = std::current_exception();
     }
@@ -221,14 +239,14 @@ std::string FileImageCache::acquire(const std::string& image_id) {
   return cached.string();
 }
 
-std::string FileImageCache::fetch_into_cache(const std::string& image_id) {
+std::string FileImageCache::fetch_into_cache(const std::string& image_id, const ImageFetcher& fetch) {
   make_reachable_directory(cache_path_);
   const fs::path cached = fs::path(cache_path_) / image_id;
   static std::atomic<unsigned> counter{0};
   const fs::path partial = fs::path(cache_path_) / ("." + image_id + ".partial-" + std::to_string(getpid()) + "-" +
                                                     std::to_string(counter++));
   try {
-    const std::string expected = fetcher_(image_id, partial.string());
+    const std::string expected = fetch(image_id, partial.string());
     const std::string actual = image::sha256_of_file(partial.string());
     if (expected.empty() || actual != expected)
       throw Error(ErrorCode::Internal, "image " + image_id + ": downloaded bytes have sha256 " + actual +

@@ -5,7 +5,8 @@
 //   disk.swap     swap disk, blank qcow2 (the guest runs mkswap)
 //   disk.config   config drive, ISO9660 labelled config-2
 //   console.log   the serial console (written by virtlogd)
-//   base          the base image path the overlay is built on (for the image cache)
+//   images        the cached images it uses, one path a line (base first; for cache cleanup)
+//   reboot_generation  the last reboot request applied
 // Directories are 0755: QEMU runs as libvirt-qemu and must reach the files.
 #include <chrono>
 #include <map>
@@ -27,6 +28,8 @@ class QcowDiskManager : public DiskManager {
   void remove_instance(const std::string& instance_uuid) override;
   std::vector<std::string> instance_uuids() override;
   std::set<std::string> base_images_in_use() override;
+  std::uint64_t applied_reboot_generation(const std::string& instance_uuid) override;
+  void set_applied_reboot_generation(const std::string& instance_uuid, std::uint64_t generation) override;
 
  private:
   std::string instances_path_;
@@ -37,17 +40,16 @@ class QcowDiskManager : public DiskManager {
 // into place, so a cached file is always complete. The file's mtime is its last use.
 class FileImageCache : public ImageCache {
  public:
-  FileImageCache(std::string cache_path, ImageFetcher fetcher);
+  explicit FileImageCache(std::string cache_path);
 
-  std::string acquire(const std::string& image_id) override;
+  std::string acquire(const std::string& image_id, const ImageFetcher& fetch) override;
   std::set<std::string> remove_unused(const std::set<std::string>& in_use, std::chrono::seconds max_unused) override;
 
  private:
   struct Download;
-  std::string fetch_into_cache(const std::string& image_id);
+  std::string fetch_into_cache(const std::string& image_id, const ImageFetcher& fetch);
 
   std::string cache_path_;
-  ImageFetcher fetcher_;
   std::mutex mutex_;
   std::map<std::string, std::shared_ptr<Download>> downloads_;  // in flight, by image id
 };

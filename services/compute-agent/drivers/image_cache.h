@@ -16,9 +16,10 @@ using ImageFetcher = std::function<std::string(const std::string& image_id, cons
 class ImageCache {
  public:
   virtual ~ImageCache() = default;
-  // The path of the cached image, fetched first when not cached yet. Concurrent calls for
-  // the same image fetch it once; a failed fetch leaves nothing behind.
-  virtual std::string acquire(const std::string& image_id) = 0;
+  // The path of the cached image, fetched with `fetch` first when not cached yet (the
+  // fetcher is per call: where bytes come from may depend on the instance asking).
+  // Concurrent calls for the same image fetch it once; a failed fetch leaves nothing behind.
+  virtual std::string acquire(const std::string& image_id, const ImageFetcher& fetch) = 0;
   // Removes cached images that are not in `in_use` (paths) and were not acquired for
   // longer than `max_unused`. Returns the ids removed.
   virtual std::set<std::string> remove_unused(const std::set<std::string>& in_use,
