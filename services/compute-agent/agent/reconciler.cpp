@@ -1,0 +1,168 @@
+#include "services/compute-agent/agent/reconciler.h"
+
+#include <set>
+
+#include "common/error/error.h"
+
+namespace stratus::compute_agent {
+
+namespace v1 = cloud::compute::v1;
+
+namespace {
+
+// Failures worth retrying by the queue, rather than blaming the instance.
+bool is_transient(const Error& e) { return e.code() == ErrorCode::Unavailable; }
+
+}  // namespace
+
+Reconciler::Reconciler(AgentSettings settings, ComputeSource& compute, Hypervisor& hypervisor, DiskManager& disks,
+                       ImageCache& images, log::Logger logger, std::function<Clock::time_point()> now)
+    : settings_(std::move(settings)),
+      compute_(compute),
+      hypervisor_(hypervisor),
+      disks_(disks),
+      images_(images),
+      logger_(std::move(logger)),
+      now_(std::move(now)) {}
+
+ImageFetcher Reconciler::fetcher_for(const std::string& instance_id) {
+  return [this, instance_id](const std::string& image_id, const std::string& destination) {
+    return compute_.download_image(instance_id, image_id, destination);
+  };
+}
+
+void Reconciler::report(const v1::InstanceSpec& spec, v1::InstanceEvent event, const std::string& fault,
+                        std::uint64_t reboot_generation) {
+  v1::ReportInstanceRequest request;
+  request.set_instance_id(spec.instance_id());
+  request.set_host(settings_.host);
+  const DomainPower power = hypervisor_.power(spec.instance_id());
+  request.set_power_state(to_power_state(power));
+  request.set_event(event);
+  request.set_fault_message(fault);
+  request.set_reboot_generation(reboot_generation ? reboot_generation
+                                                  : disks_.applied_reboot_generation(spec.instance_id()));
+  if (power != DomainPower::Missing) {
+    std::string tail = hypervisor_.console_log_tail(spec.instance_id(), 1000);
+    if (tail.size() > settings_.console_tail_bytes) tail.erase(0, tail.size() - settings_.console_tail_bytes);
+    request.set_console_log_tail(tail);
+  }
+  compute_.report(request);
+}
+
+void Reconciler::spawn(const v1::InstanceSpec& spec) {
+  const std::string& id = spec.instance_id();
+  auto fetch = fetcher_for(id);
+  const std::string base = images_.acquire(spec.image().id(), fetch);
+  std::string kernel, ramdisk;
+  if (uses_kernel_boot(spec)) {
+    kernel = images_.acquire(spec.kernel().id(), fetch);
+    if (!spec.ramdisk().id().empty()) ramdisk = images_.acquire(spec.ramdisk().id(), fetch);
+  }
+  InstanceDisksSpec wanted = disks_spec(spec, base);
+  if (!kernel.empty()) wanted.other_cached_images.push_back(kernel);
+  if (!ramdisk.empty()) wanted.other_cached_images.push_back(ramdisk);
+  const InstanceDisks files = disks_.prepare(wanted);
+  hypervisor_.define_and_start(domain_spec(spec, files, kernel, ramdisk, settings_));
+}
+
+void Reconciler::remove(const std::string& instance_id) {
+  hypervisor_.destroy_and_undefine(instance_id);
+  disks_.remove_instance(instance_id);
+}
+
+Action Reconciler::reconcile(const std::string& instance_id) {
+  auto found = compute_.instance_spec(instance_id);
+  if (!found) {
+    // Not ours (any more): resync_all removes what is left after the orphan grace.
+    logger_.debug("instance unknown to compute", {{"instance", instance_id}});
+    return Action::ReportPower;
+  }
+  const v1::InstanceSpec& spec = *found;
+  const DomainPower power = hypervisor_.power(instance_id);
+  const std::uint64_t applied = disks_.applied_reboot_generation(instance_id);
+  const Action action = decide(spec, power, applied);
+  if (action != Action::ReportPower)
+    logger_.info("reconciling", {{"instance", instance_id}, {"action", action_name(action)},
+                                 {"power", domain_power_name(power)}});
+  try {
+    switch (action) {
+      case Action::Delete:
+        remove(instance_id);
+        report(spec, v1::INSTANCE_EVENT_DELETED);
+        break;
+      case Action::Spawn:
+        spawn(spec);
+        report(spec, v1::INSTANCE_EVENT_SPAWNED);
+        break;
+      case Action::ReportSpawned: report(spec, v1::INSTANCE_EVENT_SPAWNED); break;
+      case Action::Start:
+        hypervisor_.start(instance_id);
+        report(spec, v1::INSTANCE_EVENT_STARTED);
+        break;
+      case Action::ReportStarted: report(spec, v1::INSTANCE_EVENT_STARTED); break;
+      case Action::Stop:
+        hypervisor_.shutdown(instance_id, settings_.shutdown_grace);
+        report(spec, v1::INSTANCE_EVENT_STOPPED);
+        break;
+      case Action::ReportStopped: report(spec, v1::INSTANCE_EVENT_STOPPED); break;
+      case Action::Reboot:
+        hypervisor_.reboot(instance_id, spec.reboot_hard());
+        disks_.set_applied_reboot_generation(instance_id, spec.reboot_generation());
+        report(spec, v1::INSTANCE_EVENT_REBOOTED, "", spec.reboot_generation());
+        break;
+      case Action::ReportPower: report(spec, v1::INSTANCE_EVENT_NONE); break;
+    }
+  } catch (const Error& e) {
+    if (is_transient(e) || action == Action::Delete) throw;  // retried by the queue
+    logger_.warn("instance action failed", {{"instance", instance_id}, {"action", action_name(action)},
+                                             {"error", e.what()}});
+    if (action == Action::Spawn) {
+      // No half-made domain stays running; the files go with the delete that follows.
+      hypervisor_.destroy_and_undefine(instance_id);
+      report(spec, v1::INSTANCE_EVENT_SPAWN_FAILED, e.what());
+    } else {
+      report(spec, v1::INSTANCE_EVENT_ACTION_FAILED, e.what());
+    }
+  }
+  return action;
+}
+
+std::vector<std::string> Reconciler::resync_all() {
+  std::set<std::string> known;
+  for (const auto& spec : compute_.instances_on_host(settings_.host)) known.insert(spec.instance_id());
+  std::set<std::string> on_host;
+  for (const auto& id : hypervisor_.list_domain_uuids()) on_host.insert(id);
+  for (const auto& id : disks_.instance_uuids()) on_host.insert(id);
+
+  std::vector<std::string> orphans;
+  {
+    std::lock_guard lock(mutex_);
+    const auto now = now_();
+    for (auto it = unknown_since_.begin(); it != unknown_since_.end();) {
+      it = (known.count(it->first) || !on_host.count(it->first)) ? unknown_since_.erase(it) : std::next(it);
+    }
+    for (const auto& id : on_host) {
+      if (known.count(id)) continue;
+      auto [it, first_time] = unknown_since_.emplace(id, now);
+      if (first_time) logger_.info("instance on this host unknown to compute", {{"instance", id}});
+      if (now - it->second >= settings_.orphan_grace) orphans.push_back(id);
+    }
+  }
+  for (const auto& id : orphans) {
+    // Asked once more, one by one: a list can miss an instance created a moment ago.
+    if (compute_.instance_spec(id)) continue;
+    logger_.warn("removing an instance compute does not know", {{"instance", id}});
+    remove(id);
+    std::lock_guard lock(mutex_);
+    unknown_since_.erase(id);
+  }
+  return {known.begin(), known.end()};
+}
+
+void Reconciler::clean_image_cache(std::chrono::seconds max_unused) {
+  for (const auto& id : images_.remove_unused(disks_.base_images_in_use(), max_unused))
+    logger_.info("removed unused cached image", {{"image", id}});
+}
+
+}  // namespace stratus::compute_agent
