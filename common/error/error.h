@@ -29,7 +29,14 @@ class Error : public std::runtime_error {
   ErrorCode code_;
 };
 
+// How an error message quotes a value a caller sent: at most kMaxEchoed characters (then
+// "..."), control characters, DEL, NUL and bytes that are not UTF-8 written as \xNN, so a
+// hostile value can neither overflow the status metadata nor reach a terminal raw.
+inline constexpr size_t kMaxEchoed = 64;
+std::string echo(const std::string& value, size_t max_characters = kMaxEchoed);
+
 // Short constructors so call sites read as sentences: throw not_found("project", name);
+// They quote `name_or_id` through echo().
 Error invalid_argument(const std::string& message);
 Error not_found(const std::string& kind, const std::string& name_or_id);
 Error already_exists(const std::string& kind, const std::string& name);

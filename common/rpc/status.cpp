@@ -58,13 +58,15 @@ const char* grpc_code_name(grpc::StatusCode code) {
   }
 }
 
+std::string bounded_message(const std::string& message) { return echo(message, kMaxStatusMessage); }
+
 grpc::Status current_exception_status(const log::Logger& logger, std::string_view method) {
   try {
     throw;
   } catch (const Error& e) {
     if (e.code() == ErrorCode::Internal || e.code() == ErrorCode::Unavailable)
       logger.error("request failed", {{"method", method}, {"error", e.what()}});
-    return grpc::Status(to_grpc_code(e.code()), e.what());
+    return grpc::Status(to_grpc_code(e.code()), bounded_message(e.what()));
   } catch (const pqxx::broken_connection& e) {
     logger.error("database unreachable", {{"method", method}, {"error", e.what()}});
     return grpc::Status(grpc::StatusCode::UNAVAILABLE, "database unreachable, try again");
