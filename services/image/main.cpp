@@ -12,6 +12,7 @@
 #include "common/task/periodic.h"
 #include "services/image/api/image_api.h"
 #include "services/image/drivers/local_dir_store.h"
+#include "services/image/drivers/project_directory.h"
 #include "services/image/store/image_rows.h"
 
 using namespace stratus;
@@ -38,7 +39,8 @@ int run(const Config& config) {
   const auto& logger = runtime.logger();
   image::LocalDirStore bytes(config.get("image.store_dir", "/var/lib/stratus/images"));
   image::UploadLeases leases(config.require("db.url"), logger.child("leases"));
-  image::Images images(runtime.pool(), bytes, leases, settings, logger.child("images"));
+  auto projects = image::identity_project_directory(runtime.identity());
+  image::Images images(runtime.pool(), bytes, leases, *projects, settings, logger.child("images"));
   images.recover_stuck_uploads();
   // Uploads orphaned by another replica that died are recovered without waiting for a restart.
   PeriodicTask recovery("image-recovery", config.get_seconds("image.recovery_interval", std::chrono::seconds(60)),

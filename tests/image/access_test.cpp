@@ -74,6 +74,10 @@ TEST_CASE("a shared image is visible to the projects it is shared with and to no
   CHECK(bob.remove(image.id()).code() == StatusCode::PERMISSION_DENIED);
   v1::ListImagesRequest shared_with_me;
   shared_with_me.set_visibility("shared");
+  CHECK(image_names(must(bob.list(shared_with_me), "list")).empty());  // an offer, until accepted
+  v1::ImageOfferRequest accept;
+  accept.set_image(image.id());
+  must(bob.call(&Stub::AcceptImage, accept), "accept");
   CHECK(image_names(must(bob.list(shared_with_me), "list")) == std::vector<std::string>{"team-image"});
   CHECK(carol.get(image.id()).code() == StatusCode::NOT_FOUND);
 

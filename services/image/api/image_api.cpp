@@ -40,7 +40,13 @@ void to_proto(const ImageRecord& i, v1::Image* out) {
   out->set_kernel_id(i.kernel_id);
   out->set_ramdisk_id(i.ramdisk_id);
   for (const auto& [key, value] : i.properties) (*out->mutable_properties())[key] = value;
-  for (const auto& m : i.members) out->add_members(m);
+  for (const auto& m : i.members) {
+    out->add_members(m.project_id);
+    auto* membership = out->add_memberships();
+    membership->set_project_id(m.project_id);
+    membership->set_status(to_string(m.status));
+  }
+  out->set_member_status(i.viewer_member_status);
   out->mutable_created_at()->set_seconds(i.created_at);
   out->mutable_updated_at()->set_seconds(i.updated_at);
 }
@@ -69,8 +75,8 @@ grpc::Status ImageApi::GetImage(grpc::ServerContext* ctx, const v1::GetImageRequ
 grpc::Status ImageApi::ListImages(grpc::ServerContext* ctx, const v1::ListImagesRequest* req,
                                   v1::ListImagesResponse* resp) {
   return rpc::serve(logger_, "ListImages", [&] {
-    ListRequest r{req->visibility(), req->owner(),     req->status(),      req->name(),
-                  req->page_token(), req->page_size(), req->all_projects()};
+    ListRequest r{req->visibility(), req->owner(),     req->status(),       req->name(),
+                  req->page_token(), req->page_size(), req->all_projects(), req->member_status()};
     auto page = images_.list(auth_.authenticate(*ctx), r);
     for (const auto& image : page.images) to_proto(image, resp->add_images());
     resp->set_next_page_token(page.next_page_token);
@@ -95,6 +101,18 @@ grpc::Status ImageApi::UpdateImage(grpc::ServerContext* ctx, const v1::UpdateIma
 
 grpc::Status ImageApi::DeleteImage(grpc::ServerContext* ctx, const v1::DeleteImageRequest* req, v1::Empty*) {
   return rpc::serve(logger_, "DeleteImage", [&] { images_.remove(auth_.authenticate(*ctx), req->image()); });
+}
+
+grpc::Status ImageApi::AcceptImage(grpc::ServerContext* ctx, const v1::ImageOfferRequest* req, v1::Image* resp) {
+  return rpc::serve(logger_, "AcceptImage", [&] {
+    to_proto(images_.answer_offer(auth_.authenticate(*ctx), req->image(), MemberStatus::Accepted), resp);
+  });
+}
+
+grpc::Status ImageApi::RejectImage(grpc::ServerContext* ctx, const v1::ImageOfferRequest* req, v1::Image* resp) {
+  return rpc::serve(logger_, "RejectImage", [&] {
+    to_proto(images_.answer_offer(auth_.authenticate(*ctx), req->image(), MemberStatus::Rejected), resp);
+  });
 }
 
 grpc::Status ImageApi::RegisterSnapshot(grpc::ServerContext* ctx, const v1::RegisterSnapshotRequest* req,

@@ -21,6 +21,8 @@ class ImageApi final : public v1::Images::Service {
   grpc::Status ListImages(grpc::ServerContext*, const v1::ListImagesRequest*, v1::ListImagesResponse*) override;
   grpc::Status UpdateImage(grpc::ServerContext*, const v1::UpdateImageRequest*, v1::Image*) override;
   grpc::Status DeleteImage(grpc::ServerContext*, const v1::DeleteImageRequest*, v1::Empty*) override;
+  grpc::Status AcceptImage(grpc::ServerContext*, const v1::ImageOfferRequest*, v1::Image*) override;
+  grpc::Status RejectImage(grpc::ServerContext*, const v1::ImageOfferRequest*, v1::Image*) override;
   grpc::Status Upload(grpc::ServerContext*, grpc::ServerReader<v1::UploadRequest>*, v1::Image*) override;
   grpc::Status Download(grpc::ServerContext*, const v1::DownloadRequest*,
                         grpc::ServerWriter<v1::DownloadChunk>*) override;

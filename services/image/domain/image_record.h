@@ -10,6 +10,14 @@ namespace stratus::image {
 
 enum class ImageStatus { Queued, Saving, Active, Killed, Deleted };
 enum class Visibility { Public, Private, Shared };
+// A share is an offer: pending until the receiving project accepts it; it may reject it
+// (and accept later). Only accepted shares are in the receiver's default list and names.
+enum class MemberStatus { Pending, Accepted, Rejected };
+
+struct Membership {
+  std::string project_id;
+  MemberStatus status = MemberStatus::Pending;
+};
 
 struct ImageRecord {
   std::string id;
@@ -27,7 +35,8 @@ struct ImageRecord {
   std::string kernel_id;
   std::string ramdisk_id;
   std::map<std::string, std::string> properties;
-  std::vector<std::string> members;  // project ids it is shared with
+  std::vector<Membership> members;  // the projects it is offered to or shared with (owner, admin)
+  std::string viewer_member_status;  // as seen by a member: its own membership's status
   int64_t created_at = 0;
   int64_t updated_at = 0;
   int64_t created_at_us = 0;  // the ordering key of list pages

@@ -1,5 +1,7 @@
 #include "services/image/domain/images.h"
 
+#include <algorithm>
+
 #include "common/auth/token.h"
 #include "common/error/error.h"
 #include "common/outbox/outbox.h"
@@ -13,14 +15,11 @@ namespace {
 using auth::Access;
 using auth::Caller;
 
-// Who an image is shared with is the owner's business.
+// Who an image is shared with is the owner's business; a member sees its own membership only.
 ImageRecord as_seen_by(ImageRecord image, const Viewer& viewer) {
+  if (const Membership* m = membership_of(image, viewer.project_id)) image.viewer_member_status = to_string(m->status);
   if (!owns(image, viewer) && !viewer.is_admin) image.members.clear();
   return image;
-}
-
-void check_members(const std::vector<std::string>& project_ids) {
-  for (const auto& p : project_ids) validate::uuid("member project", p);
 }
 
 }  // namespace
@@ -31,13 +30,20 @@ Viewer viewer_of(const Caller& caller) {
   return Viewer{caller.project_id(), caller.is_admin()};
 }
 
-Images::Images(db::Pool& pool, ImageStore& bytes, UploadLeases& leases, Settings settings, log::Logger logger)
-    : pool_(pool), bytes_(bytes), leases_(leases), settings_(std::move(settings)), logger_(std::move(logger)) {}
+Images::Images(db::Pool& pool, ImageStore& bytes, UploadLeases& leases, ProjectDirectory& projects, Settings settings,
+               log::Logger logger)
+    : pool_(pool),
+      bytes_(bytes),
+      leases_(leases),
+      projects_(projects),
+      settings_(std::move(settings)),
+      logger_(std::move(logger)) {}
 
 // ---------------------------------------------------------------- lookups
 
-ImageRecord Images::resolve(pqxx::work& tx, const Viewer& viewer, const std::string& ref, bool for_update) {
-  if (ref.empty()) throw invalid_argument("an image id or name is required");
+ImageRecord Images::resolve(pqxx::work& tx, const Viewer& viewer, const std::string& raw_ref, bool for_update) {
+  if (raw_ref.empty()) throw invalid_argument("an image id or name is required");
+  std::string ref = validate::reference("image", raw_ref);
   if (validate::is_uuid(ref)) {
     auto image = store::find_image(tx, ref, for_update);
     if (!image || !can_see(*image, viewer)) throw not_found("image", ref);
@@ -58,7 +64,8 @@ ImageRecord Images::get(const Caller& caller, const std::string& image) {
 
 ImagePage Images::list(const Caller& caller, const ListRequest& r) {
   Viewer viewer = viewer_of(caller);
-  ListFilter filter = make_list_filter(r.visibility, r.owner, r.status, r.name, r.page_size, r.all_projects, viewer);
+  ListFilter filter =
+      make_list_filter(r.visibility, r.owner, r.status, r.name, r.page_size, r.all_projects, viewer, r.member_status);
   std::optional<PagePosition> after;
   if (!r.page_token.empty()) after = decode_page_token(r.page_token);
   uint32_t page_size = filter.page_size;
@@ -89,7 +96,7 @@ void Images::check_kernel_pair(pqxx::work& tx, const Viewer& viewer, ImageRecord
     if (ref.empty()) return std::string();
     auto found = resolve(tx, viewer, ref);
     if (found.disk_format != format)
-      throw invalid_argument(std::string("the ") + role + " '" + ref + "' is a " + found.disk_format + " image, not " +
+      throw invalid_argument(std::string("the ") + role + " '" + echo(ref) + "' is a " + found.disk_format + " image, not " +
                              format);
     return found.id;
   };
@@ -101,8 +108,9 @@ ImageRecord Images::create(const Caller& caller, const NewImage& r) {
   Viewer viewer = viewer_of(caller);
   auth::authorize(caller, caller.project_id(), Access::Write);
   ImageRecord image;
-  check_image_name(r.name);
-  image.name = r.name;
+  image.name = check_image_name(r.name);
+  check_min_disk(r.min_disk);
+  check_min_ram(r.min_ram);
   image.visibility = r.visibility.empty() ? Visibility::Private : parse_visibility(r.visibility);
   check_visibility_allowed(image.visibility, viewer);
   image.container_format = check_formats(r.disk_format, r.container_format, !r.kernel.empty(), !r.ramdisk.empty());
@@ -124,13 +132,14 @@ ImageRecord Images::create(const Caller& caller, const NewImage& r) {
 
 ImageRecord Images::register_snapshot(const Caller& caller, const SnapshotRequest& r) {
   auth::require_admin(caller, "register a snapshot");
-  validate::uuid("project_id", r.project_id);
-  validate::uuid("instance_id", r.instance_id);
-  check_image_name(r.name);
+  std::string project_id = validate::normalized_uuid("project_id", r.project_id);
+  std::string instance_id = validate::normalized_uuid("instance_id", r.instance_id);
+  check_min_disk(r.min_disk);
+  check_min_ram(r.min_ram);
   ImageRecord image;
   image.id = auth::random_uuid();
-  image.name = r.name;
-  image.owner = r.project_id;
+  image.name = check_image_name(r.name);
+  image.owner = project_id;
   image.visibility = Visibility::Private;
   image.disk_format = r.disk_format.empty() ? "qcow2" : r.disk_format;
   image.container_format = check_formats(image.disk_format, r.container_format, false, false);
@@ -139,22 +148,36 @@ ImageRecord Images::register_snapshot(const Caller& caller, const SnapshotReques
   image.properties = apply_property_changes({}, r.properties, {});
   // Reserved keys, set by the service only: users cannot forge a snapshot's origin.
   image.properties["image_type"] = "snapshot";
-  image.properties["instance_uuid"] = r.instance_id;
+  image.properties["instance_uuid"] = instance_id;
   auto created = pool_.transact([&](pqxx::work& tx) { return insert_new(tx, image); });
   logger_.info("snapshot image registered",
-               {{"image_id", created.id}, {"project_id", created.owner}, {"instance_id", r.instance_id}});
+               {{"image_id", created.id}, {"project_id", created.owner}, {"instance_id", instance_id}});
   return created;
 }
 
 ImageRecord Images::update(const Caller& caller, const std::string& ref, const ImageChanges& c) {
   Viewer viewer = viewer_of(caller);
-  if (c.name) check_image_name(*c.name);
-  check_members(c.add_members);
-  check_members(c.remove_members);
+  std::optional<std::string> name;
+  if (c.name) name = check_image_name(*c.name);
+  if (c.min_disk) check_min_disk(*c.min_disk);
+  if (c.min_ram) check_min_ram(*c.min_ram);
+  check_member_ids(c.add_members, "", true);
+  check_member_ids(c.remove_members, "", false);
   auto updated = pool_.transact([&](pqxx::work& tx) {
     ImageRecord image = resolve(tx, viewer, ref, true);
     auth::authorize(caller, image.owner, Access::Write);
-    if (c.name) image.name = *c.name;
+    auto adding = check_member_ids(c.add_members, image.owner, true);
+    auto removing = check_member_ids(c.remove_members, image.owner, false);
+    size_t after = image.members.size();
+    for (const auto& p : adding)
+      if (!membership_of(image, p)) ++after;
+    for (const auto& p : removing)
+      if (membership_of(image, p) && std::find(adding.begin(), adding.end(), p) == adding.end()) --after;
+    check_member_count(after);
+    for (const auto& p : adding)
+      if (!membership_of(image, p) && !projects_.exists(p))
+        throw invalid_argument("project " + p + " does not exist: an image is shared with existing projects only");
+    if (name) image.name = *name;
     if (c.min_disk) image.min_disk = *c.min_disk;
     if (c.min_ram) image.min_ram = *c.min_ram;
     if (c.is_protected) image.is_protected = *c.is_protected;
@@ -165,12 +188,37 @@ ImageRecord Images::update(const Caller& caller, const std::string& ref, const I
     image.visibility = visibility_after_sharing(image.visibility, !c.add_members.empty());
     image.properties = apply_property_changes(image.properties, c.set_properties, c.unset_properties);
     store::update_image(tx, image);
-    store::add_members(tx, image.id, c.add_members);
-    store::remove_members(tx, image.id, c.remove_members);
+    store::add_members(tx, image.id, adding);
+    store::remove_members(tx, image.id, removing);
     return *store::find_image(tx, image.id);
   });
   logger_.info("image updated", {{"image_id", updated.id}});
   return as_seen_by(updated, viewer);
+}
+
+ImageRecord Images::answer_offer(const Caller& caller, const std::string& ref, MemberStatus answer) {
+  Viewer viewer = viewer_of(caller);
+  auth::authorize(caller, caller.project_id(), Access::Write);
+  auto answered = pool_.transact([&](pqxx::work& tx) {
+    // By id, or by name among the images offered to this project (a pending one has no name
+    // in the default view yet).
+    std::string id = validate::reference("image", ref);
+    if (!validate::is_uuid(id)) {
+      std::vector<std::string> offered;
+      for (const auto& candidate : store::images_named(tx, id))
+        if (!owns(candidate, viewer) && membership_of(candidate, viewer.project_id)) offered.push_back(candidate.id);
+      if (offered.empty()) throw not_found("image offered to this project", id);
+      if (offered.size() > 1) throw invalid_argument("several images offered are named '" + echo(id) + "': use the id");
+      id = offered.front();
+    }
+    auto image = store::find_image(tx, id, true);
+    if (!image || !membership_of(*image, viewer.project_id)) throw not_found("image offered to this project", id);
+    store::set_member_status(tx, image->id, viewer.project_id, answer);
+    return *store::find_image(tx, image->id);
+  });
+  logger_.info("image share answered",
+               {{"image_id", answered.id}, {"project_id", viewer.project_id}, {"answer", to_string(answer)}});
+  return as_seen_by(answered, Viewer{viewer.project_id, false});
 }
 
 void Images::remove(const Caller& caller, const std::string& ref) {

@@ -16,6 +16,7 @@
 #include "services/image/domain/image_record.h"
 #include "services/image/domain/rules.h"
 #include "services/image/drivers/image_store.h"
+#include "services/image/drivers/project_directory.h"
 #include "services/image/store/upload_leases.h"
 
 namespace stratus::image {
@@ -51,6 +52,7 @@ struct ListRequest {
   std::string visibility, owner, status, name, page_token;
   uint32_t page_size = 0;
   bool all_projects = false;
+  std::string member_status;  // "" (accepted), pending, accepted, rejected, all
 };
 
 struct ImagePage {
@@ -100,7 +102,8 @@ struct Download {
 
 class Images {
  public:
-  Images(db::Pool& pool, ImageStore& bytes, UploadLeases& leases, Settings settings, log::Logger logger);
+  Images(db::Pool& pool, ImageStore& bytes, UploadLeases& leases, ProjectDirectory& projects, Settings settings,
+         log::Logger logger);
 
   ImageRecord create(const auth::Caller& caller, const NewImage& request);
   ImageRecord get(const auth::Caller& caller, const std::string& image);
@@ -108,6 +111,9 @@ class Images {
   ImageRecord update(const auth::Caller& caller, const std::string& image, const ImageChanges& changes);
   void remove(const auth::Caller& caller, const std::string& image);
   ImageRecord register_snapshot(const auth::Caller& caller, const SnapshotRequest& request);
+  // The caller's project answers an offer of an image shared with it (NOT_FOUND when it has
+  // none). Accepting puts the image in its list and names; rejecting takes it out again.
+  ImageRecord answer_offer(const auth::Caller& caller, const std::string& image, MemberStatus answer);
 
   // queued -> saving after the checks (visibility, write access, declaration, byte quota).
   std::unique_ptr<Upload> begin_upload(const auth::Caller& caller, const std::string& image, uint64_t size,
@@ -134,6 +140,7 @@ class Images {
   db::Pool& pool_;
   ImageStore& bytes_;
   UploadLeases& leases_;
+  ProjectDirectory& projects_;
   Settings settings_;
   log::Logger logger_;
 };

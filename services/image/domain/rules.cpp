@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdint>
 #include <set>
 
 #include "common/error/error.h"
@@ -57,13 +58,28 @@ ImageStatus parse_status(const std::string& text) {
   for (auto s : {ImageStatus::Queued, ImageStatus::Saving, ImageStatus::Active, ImageStatus::Killed,
                  ImageStatus::Deleted})
     if (text == to_string(s)) return s;
-  throw invalid_argument("status must be queued, saving, active, killed or deleted, got '" + text + "'");
+  throw invalid_argument("status must be queued, saving, active, killed or deleted, got '" + echo(text) + "'");
 }
 
 Visibility parse_visibility(const std::string& text) {
   for (auto v : {Visibility::Public, Visibility::Private, Visibility::Shared})
     if (text == to_string(v)) return v;
-  throw invalid_argument("visibility must be public, private or shared, got '" + text + "'");
+  throw invalid_argument("visibility must be public, private or shared, got '" + echo(text) + "'");
+}
+
+const char* to_string(MemberStatus status) {
+  switch (status) {
+    case MemberStatus::Pending: return "pending";
+    case MemberStatus::Accepted: return "accepted";
+    case MemberStatus::Rejected: return "rejected";
+  }
+  return "unknown";
+}
+
+MemberStatus parse_member_status(const std::string& text) {
+  for (auto m : {MemberStatus::Pending, MemberStatus::Accepted, MemberStatus::Rejected})
+    if (text == to_string(m)) return m;
+  throw invalid_argument("member status must be pending, accepted or rejected, got '" + echo(text) + "'");
 }
 
 // ---- lifecycle ----
@@ -102,11 +118,11 @@ std::string check_formats(const std::string& disk_format, const std::string& con
                           bool has_ramdisk) {
   if (disk_format.empty()) throw invalid_argument("disk_format is required (" + join(kDiskFormats) + ")");
   if (!kDiskFormats.count(disk_format))
-    throw invalid_argument("unknown disk_format '" + disk_format + "': use one of " + join(kDiskFormats));
+    throw invalid_argument("unknown disk_format '" + echo(disk_format) + "': use one of " + join(kDiskFormats));
   bool trio = kKernelTrio.count(disk_format) > 0;
   std::string container = container_format.empty() ? (trio ? disk_format : "bare") : container_format;
   if (!kContainerFormats.count(container))
-    throw invalid_argument("unknown container_format '" + container + "': use one of " + join(kContainerFormats));
+    throw invalid_argument("unknown container_format '" + echo(container) + "': use one of " + join(kContainerFormats));
   if (trio && container != disk_format)
     throw invalid_argument("a " + disk_format + " image needs container_format " + disk_format);
   if (!trio && kKernelTrio.count(container))
@@ -117,9 +133,25 @@ std::string check_formats(const std::string& disk_format, const std::string& con
 }
 
 // ---- fields ----
-void check_image_name(const std::string& name) { validate::name("image name", name); }
+std::string check_image_name(const std::string& name) { return validate::normalized_name("image name", name); }
 
-bool is_reserved_property(const std::string& key) { return kReservedProperties.count(key) > 0; }
+void check_min_disk(uint32_t gib) {
+  if (gib > kMaxMinDiskGiB)
+    throw invalid_argument("min_disk is in GiB and at most " + std::to_string(kMaxMinDiskGiB) + " (1 PiB), got " +
+                           std::to_string(gib));
+}
+
+void check_min_ram(uint32_t mib) {
+  if (mib > kMaxMinRamMiB)
+    throw invalid_argument("min_ram is in MiB and at most " + std::to_string(kMaxMinRamMiB) + " (16 TiB), got " +
+                           std::to_string(mib));
+}
+
+bool is_reserved_property(const std::string& key) {
+  std::string folded = key;
+  std::transform(folded.begin(), folded.end(), folded.begin(), [](unsigned char c) { return std::tolower(c); });
+  return kReservedProperties.count(folded) > 0;
+}
 
 void check_property(const std::string& key, const std::string& value) {
   if (key.empty()) throw invalid_argument("property keys must not be empty");
@@ -127,7 +159,7 @@ void check_property(const std::string& key, const std::string& value) {
     throw invalid_argument("property key '" + key.substr(0, 32) + "...' is longer than " +
                            std::to_string(kMaxPropertyKeyLength) + " characters");
   if (!std::all_of(key.begin(), key.end(), is_property_key_character))
-    throw invalid_argument("property key '" + key + "' may use only letters, digits and _ - . :");
+    throw invalid_argument("property key '" + echo(key) + "' may use only letters, digits and _ - . :");
   if (is_reserved_property(key))
     throw invalid_argument("property key '" + key + "' is reserved (it names a field of the image)");
   validate::optional_text("property '" + key + "'", value, kMaxPropertyValueLength);
@@ -148,6 +180,8 @@ std::map<std::string, std::string> apply_property_changes(std::map<std::string, 
 
 std::string check_upload_declaration(uint64_t size, const std::string& sha256_hex) {
   if (size == 0) throw invalid_argument("upload size must be positive");
+  if (size > static_cast<uint64_t>(INT64_MAX))
+    throw invalid_argument("upload size must be at most 2^63-1 bytes, got " + std::to_string(size));
   std::string digest = sha256_hex;
   std::transform(digest.begin(), digest.end(), digest.begin(), [](unsigned char c) { return std::tolower(c); });
   if (digest.size() != 64 || !std::all_of(digest.begin(), digest.end(), [](unsigned char c) { return std::isxdigit(c); }))
@@ -158,10 +192,42 @@ std::string check_upload_declaration(uint64_t size, const std::string& sha256_he
 // ---- who sees and touches what ----
 bool owns(const ImageRecord& image, const Viewer& viewer) { return image.owner == viewer.project_id; }
 
+const Membership* membership_of(const ImageRecord& image, const std::string& project_id) {
+  for (const auto& m : image.members)
+    if (m.project_id == project_id) return &m;
+  return nullptr;
+}
+
 bool can_see(const ImageRecord& image, const Viewer& viewer) {
   if (viewer.is_admin || owns(image, viewer) || image.visibility == Visibility::Public) return true;
-  return image.visibility == Visibility::Shared &&
-         std::find(image.members.begin(), image.members.end(), viewer.project_id) != image.members.end();
+  return image.visibility == Visibility::Shared && membership_of(image, viewer.project_id) != nullptr;
+}
+
+bool in_default_view(const ImageRecord& image, const Viewer& viewer) {
+  if (owns(image, viewer) || image.visibility == Visibility::Public) return true;
+  const Membership* m = membership_of(image, viewer.project_id);
+  if (image.visibility == Visibility::Shared && m) return m->status == MemberStatus::Accepted;
+  return viewer.is_admin;
+}
+
+std::vector<std::string> check_member_ids(const std::vector<std::string>& project_ids, const std::string& owner,
+                                          bool adding) {
+  if (project_ids.size() > kMaxMembers)
+    throw invalid_argument("an image has at most " + std::to_string(kMaxMembers) + " members, the request names " +
+                           std::to_string(project_ids.size()));
+  std::vector<std::string> ids;
+  for (const auto& p : project_ids) {
+    std::string id = validate::normalized_uuid("member project", p);
+    if (adding && id == owner) throw invalid_argument("project " + id + " owns the image: it cannot be a member");
+    if (std::find(ids.begin(), ids.end(), id) == ids.end()) ids.push_back(id);
+  }
+  return ids;
+}
+
+void check_member_count(size_t members_after) {
+  if (members_after > kMaxMembers)
+    throw invalid_argument("an image is shared with at most " + std::to_string(kMaxMembers) +
+                           " projects; this would make " + std::to_string(members_after));
 }
 
 void check_visibility_allowed(Visibility visibility, const Viewer& viewer) {
@@ -185,18 +251,31 @@ Visibility visibility_after_sharing(Visibility current, bool adding_members) {
 // ---- names ----
 const ImageRecord& choose_by_name(const std::vector<ImageRecord>& candidates, const Viewer& viewer,
                                   const std::string& name) {
-  if (candidates.empty()) throw not_found("image", name);
-  auto rank = [&](const ImageRecord& i) {
-    return std::make_pair(owns(i, viewer) ? 0 : 1, i.status == ImageStatus::Killed ? 1 : 0);
+  auto tier = [&](const ImageRecord& i) {
+    if (owns(i, viewer)) return 0;
+    if (i.visibility == Visibility::Public) return 1;
+    return 2;  // shared with the viewer and accepted, or (admins) another project's
   };
+  auto rank = [&](const ImageRecord& i) { return std::make_pair(tier(i), i.status == ImageStatus::Killed ? 1 : 0); };
   std::vector<const ImageRecord*> sorted;
-  for (const auto& c : candidates) sorted.push_back(&c);
+  for (const auto& c : candidates)
+    if (in_default_view(c, viewer)) sorted.push_back(&c);
+  if (sorted.empty()) throw not_found("image", name);
   std::stable_sort(sorted.begin(), sorted.end(), [&](const ImageRecord* a, const ImageRecord* b) {
     if (rank(*a) != rank(*b)) return rank(*a) < rank(*b);
     return a->created_at_us > b->created_at_us;
   });
-  if (sorted.size() > 1 && rank(*sorted[0]) == rank(*sorted[1]) && sorted[0]->status != ImageStatus::Killed)
-    throw invalid_argument("several images are named '" + name + "': use the id");
+  if (sorted.size() > 1 && rank(*sorted[0]) == rank(*sorted[1]) && sorted[0]->status != ImageStatus::Killed) {
+    constexpr size_t kIdsListed = 5;
+    std::string ids;
+    size_t tied = 0;
+    for (const ImageRecord* c : sorted) {
+      if (rank(*c) != rank(*sorted[0])) break;
+      if (++tied <= kIdsListed) ids += (ids.empty() ? "" : ", ") + c->id;
+    }
+    if (tied > kIdsListed) ids += " and " + std::to_string(tied - kIdsListed) + " more";
+    throw invalid_argument("several images are named '" + echo(name) + "' (" + ids + "): use the id");
+  }
   return *sorted[0];
 }
 
@@ -216,15 +295,17 @@ void check_bytes(uint64_t bytes_now, uint64_t adding, const Quota& quota) {
 
 // ---- listing ----
 ListFilter make_list_filter(const std::string& visibility, const std::string& owner, const std::string& status,
-                            const std::string& name, uint32_t page_size, bool all_projects, const Viewer& viewer) {
+                            const std::string& name, uint32_t page_size, bool all_projects, const Viewer& viewer,
+                            const std::string& member_status) {
   ListFilter f;
+  if (member_status == "all")
+    f.member_statuses = {MemberStatus::Pending, MemberStatus::Accepted, MemberStatus::Rejected};
+  else if (!member_status.empty())
+    f.member_statuses = {parse_member_status(member_status)};
   if (!visibility.empty()) f.visibility = parse_visibility(visibility);
-  if (!owner.empty()) {
-    validate::uuid("owner", owner);
-    f.owner = owner;
-  }
+  if (!owner.empty()) f.owner = validate::normalized_uuid("owner", owner);
   if (!status.empty()) f.status = parse_status(status);
-  if (!name.empty()) f.name = name;
+  if (!name.empty()) f.name = validate::reference("name", name);
   if (all_projects && !viewer.is_admin) throw permission_denied("only an admin may list every project's images");
   if (f.status == ImageStatus::Deleted && !viewer.is_admin)
     throw permission_denied("only an admin may list deleted images");
@@ -236,6 +317,10 @@ ListFilter make_list_filter(const std::string& visibility, const std::string& ow
 bool matches(const ImageRecord& image, const ListFilter& filter, const Viewer& viewer) {
   if (image.status == ImageStatus::Deleted && filter.status != ImageStatus::Deleted) return false;
   if (filter.all_projects ? !viewer.is_admin : !can_see(image, Viewer{viewer.project_id, false})) return false;
+  const Membership* m = membership_of(image, viewer.project_id);
+  if (!filter.all_projects && !owns(image, viewer) && image.visibility == Visibility::Shared && m &&
+      std::find(filter.member_statuses.begin(), filter.member_statuses.end(), m->status) == filter.member_statuses.end())
+    return false;
   if (filter.visibility && image.visibility != *filter.visibility) return false;
   if (filter.owner && image.owner != *filter.owner) return false;
   if (filter.status && image.status != *filter.status) return false;

@@ -16,6 +16,8 @@ const char* to_string(ImageStatus status);
 const char* to_string(Visibility visibility);
 ImageStatus parse_status(const std::string& text);          // INVALID_ARGUMENT on anything else
 Visibility parse_visibility(const std::string& text);       // INVALID_ARGUMENT on anything else
+const char* to_string(MemberStatus status);
+MemberStatus parse_member_status(const std::string& text);  // INVALID_ARGUMENT on anything else
 
 // ---- the lifecycle: queued -> saving -> active; saving -> killed; any but deleted -> deleted
 bool can_transition(ImageStatus from, ImageStatus to);
@@ -35,10 +37,17 @@ std::string check_formats(const std::string& disk_format, const std::string& con
 inline constexpr size_t kMaxPropertyKeyLength = 255;
 inline constexpr size_t kMaxPropertyValueLength = 1024;
 inline constexpr size_t kMaxProperties = 128;
-// The common name rule (common/validate): 1..64 printable characters, not a UUID.
-void check_image_name(const std::string& name);
+// The common name rule (common/validate): 1..64 characters, no control or invisible
+// characters, not a UUID. Returns the name in NFC, as it is stored and looked up.
+std::string check_image_name(const std::string& name);
+// Sizes a person can mean, within the columns (bigint): min_disk in GiB up to 1 PiB,
+// min_ram in MiB up to 16 TiB, upload sizes up to 2^63-1 bytes.
+inline constexpr uint32_t kMaxMinDiskGiB = 1u << 20;
+inline constexpr uint32_t kMaxMinRamMiB = 1u << 24;
+void check_min_disk(uint32_t gib);
+void check_min_ram(uint32_t mib);
 // Keys that name record fields (id, status, size, ...) or that the service sets itself
-// (image_type, instance_uuid) may not be set as properties.
+// (image_type, instance_uuid) may not be set as properties, in any letter case.
 bool is_reserved_property(const std::string& key);
 void check_property(const std::string& key, const std::string& value);
 // The properties after setting `set` and removing `unset`, checked as a whole.
@@ -53,10 +62,24 @@ struct Viewer {
   std::string project_id;
   bool is_admin = false;
 };
-// Public images: everyone; shared: the owner and the member projects; private: the owner.
+// Public images: everyone; shared: the owner and the member projects, whatever their
+// membership's status (a member must see an offer to accept it); private: the owner.
 // Admins see every image.
 bool can_see(const ImageRecord& image, const Viewer& viewer);
 bool owns(const ImageRecord& image, const Viewer& viewer);
+// The viewer's membership of the image, if it has one.
+const Membership* membership_of(const ImageRecord& image, const std::string& project_id);
+// An image the viewer may use by name and sees in its default list: its own, public ones, and
+// shared ones it accepted (admins: every image, as before).
+bool in_default_view(const ImageRecord& image, const Viewer& viewer);
+
+// ---- sharing ----
+inline constexpr size_t kMaxMembers = 128;
+// Project ids to add or remove, each a UUID, lower-cased; adding the owner is refused.
+std::vector<std::string> check_member_ids(const std::vector<std::string>& project_ids, const std::string& owner,
+                                          bool adding);
+// INVALID_ARGUMENT when the image would have more than kMaxMembers members.
+void check_member_count(size_t members_after);
 // Only admins publish (PERMISSION_DENIED).
 void check_visibility_allowed(Visibility visibility, const Viewer& viewer);
 // Protected images, and images of other projects, cannot be deleted.
@@ -66,8 +89,10 @@ void check_deletable(const ImageRecord& image, const Viewer& viewer);
 Visibility visibility_after_sharing(Visibility current, bool adding_members);
 
 // ---- a name among the images a caller sees ----
-// The caller's own image wins; then a live (not killed) one; then the newest. Two candidates
-// that tie on the first two are ambiguous (INVALID_ARGUMENT asking for the id).
+// Among the images in the caller's default view (in_default_view): its own image wins, then a
+// public one, then one shared with it and accepted; in each tier a live (not killed) one wins
+// over killed ones. Two live candidates in the winning tier are ambiguous: INVALID_ARGUMENT
+// listing their ids. A shared image cannot take a public image's name away.
 const ImageRecord& choose_by_name(const std::vector<ImageRecord>& candidates, const Viewer& viewer,
                                   const std::string& name);
 
@@ -87,6 +112,8 @@ struct ListFilter {
   std::optional<std::string> owner;
   std::optional<ImageStatus> status;
   std::optional<std::string> name;
+  // Shared images of others by the caller's membership: accepted only (default), or these.
+  std::vector<MemberStatus> member_statuses{MemberStatus::Accepted};
   bool all_projects = false;  // admins only
   uint32_t page_size = 100;
 };
@@ -94,8 +121,10 @@ inline constexpr uint32_t kDefaultPageSize = 100;
 inline constexpr uint32_t kMaxPageSize = 1000;
 // From the request's raw fields: checks values, defaults and caps the page size; all_projects
 // by a non-admin is PERMISSION_DENIED.
+// member_status: "" (accepted), pending, accepted, rejected or all.
 ListFilter make_list_filter(const std::string& visibility, const std::string& owner, const std::string& status,
-                            const std::string& name, uint32_t page_size, bool all_projects, const Viewer& viewer);
+                            const std::string& name, uint32_t page_size, bool all_projects, const Viewer& viewer,
+                            const std::string& member_status = "");
 bool matches(const ImageRecord& image, const ListFilter& filter, const Viewer& viewer);
 
 // Pages are ordered by (created_at, id); a token is the position of the last image shown.

@@ -12,13 +12,14 @@ const std::string kProjectA = "aaaaaaaa-0000-0000-0000-000000000001";
 const std::string kProjectB = "bbbbbbbb-0000-0000-0000-000000000002";
 const std::string kProjectC = "cccccccc-0000-0000-0000-000000000003";
 
-ImageRecord image_of(const std::string& owner, Visibility visibility, std::vector<std::string> members = {}) {
+ImageRecord image_of(const std::string& owner, Visibility visibility, std::vector<std::string> members = {},
+                     MemberStatus status = MemberStatus::Accepted) {
   ImageRecord i;
   i.id = "11111111-2222-3333-4444-555555555555";
   i.name = "debian";
   i.owner = owner;
   i.visibility = visibility;
-  i.members = std::move(members);
+  for (const auto& m : members) i.members.push_back({m, status});
   i.status = ImageStatus::Active;
   return i;
 }
@@ -217,4 +218,55 @@ TEST_CASE("only an admin may list deleted images") {
   CHECK_THROWS_WITH(make_list_filter("", "", "deleted", "", 0, false, member), Catch::Contains("deleted images"));
   Viewer admin{"ops", true};
   CHECK_NOTHROW(make_list_filter("", "", "deleted", "", 0, false, admin));
+}
+
+TEST_CASE("a share is an offer: only accepted shares are in the default view and names") {
+  Viewer b{kProjectB, false};
+  auto pending = image_of(kProjectA, Visibility::Shared, {kProjectB}, MemberStatus::Pending);
+  auto rejected = image_of(kProjectA, Visibility::Shared, {kProjectB}, MemberStatus::Rejected);
+  auto accepted = image_of(kProjectA, Visibility::Shared, {kProjectB}, MemberStatus::Accepted);
+  CHECK(can_see(pending, b));  // so that it can be accepted by id
+  CHECK_FALSE(in_default_view(pending, b));
+  CHECK_FALSE(in_default_view(rejected, b));
+  CHECK(in_default_view(accepted, b));
+  auto f = make_list_filter("", "", "", "", 0, false, b);
+  CHECK_FALSE(matches(pending, f, b));
+  CHECK(matches(accepted, f, b));
+  CHECK(matches(pending, make_list_filter("", "", "", "", 0, false, b, "pending"), b));
+  CHECK(matches(rejected, make_list_filter("", "", "", "", 0, false, b, "all"), b));
+  CHECK(code_of([&] { choose_by_name({pending}, b, "debian"); }) == ErrorCode::NotFound);
+}
+
+TEST_CASE("a name picks own over public over shared, and lists the ids of a tie") {
+  Viewer b{kProjectB, false};
+  auto shared = image_of(kProjectA, Visibility::Shared, {kProjectB});
+  shared.id = "shared";
+  auto pub = image_of(kProjectC, Visibility::Public);
+  pub.id = "public";
+  CHECK(choose_by_name({shared, pub}, b, "debian").id == "public");
+  auto mine = image_of(kProjectB, Visibility::Private);
+  mine.id = "mine";
+  CHECK(choose_by_name({shared, pub, mine}, b, "debian").id == "mine");
+  auto pub2 = image_of(kProjectA, Visibility::Public);
+  pub2.id = "public-2";
+  CHECK_THROWS_WITH(choose_by_name({pub, pub2, shared}, b, "debian"), Catch::Contains("public") &&
+                                                                          Catch::Contains("public-2"));
+}
+
+TEST_CASE("members are UUIDs, lower-cased, never the owner, at most 128") {
+  CHECK(check_member_ids({"BBBBBBBB-0000-0000-0000-000000000002"}, kProjectA, true) ==
+        std::vector<std::string>{kProjectB});
+  CHECK(code_of([] { check_member_ids({kProjectA}, kProjectA, true); }) == ErrorCode::InvalidArgument);
+  CHECK(code_of([] { check_member_ids({"nope"}, kProjectA, true); }) == ErrorCode::InvalidArgument);
+  CHECK_NOTHROW(check_member_count(128));
+  CHECK(code_of([] { check_member_count(129); }) == ErrorCode::InvalidArgument);
+}
+
+TEST_CASE("reserved property keys are refused in any letter case, and sizes stay in range") {
+  CHECK(is_reserved_property("OWNER"));
+  CHECK(is_reserved_property("Image_Type"));
+  CHECK(code_of([] { apply_property_changes({}, {{"OWNER", "x"}}, {}); }) == ErrorCode::InvalidArgument);
+  CHECK_NOTHROW(check_min_disk(kMaxMinDiskGiB));
+  CHECK(code_of([] { check_min_disk(4294967295u); }) == ErrorCode::InvalidArgument);
+  CHECK(code_of([] { check_min_ram(2147483648u); }) == ErrorCode::InvalidArgument);
 }

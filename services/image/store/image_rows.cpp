@@ -12,8 +12,8 @@ namespace {
 constexpr const char* kColumns =
     "id::text, name, owner::text, status, visibility, disk_format, container_format, size, sha256, min_disk, "
     "min_ram, protected, coalesce(kernel_id::text, ''), coalesce(ramdisk_id::text, ''), properties::text, "
-    "array_to_string(ARRAY(SELECT m.project_id::text FROM image_members m WHERE m.image_id = images.id "
-    "ORDER BY 1), ','), extract(epoch from created_at)::bigint, extract(epoch from updated_at)::bigint, "
+    "array_to_string(ARRAY(SELECT m.project_id::text || ':' || m.status FROM image_members m "
+    "WHERE m.image_id = images.id ORDER BY 1), ','), extract(epoch from created_at)::bigint, extract(epoch from updated_at)::bigint, "
     "(extract(epoch from created_at) * 1000000)::bigint";
 
 std::vector<std::string> split_commas(const std::string& text) {
@@ -41,7 +41,10 @@ ImageRecord image_from(const pqxx::row& r) {
   i.kernel_id = r[12].as<std::string>();
   i.ramdisk_id = r[13].as<std::string>();
   i.properties = nlohmann::json::parse(r[14].as<std::string>()).get<std::map<std::string, std::string>>();
-  i.members = split_commas(r[15].as<std::string>());
+  for (const auto& item : split_commas(r[15].as<std::string>())) {
+    auto colon = item.find(':');
+    i.members.push_back({item.substr(0, colon), parse_member_status(item.substr(colon + 1))});
+  }
   i.created_at = r[16].as<int64_t>();
   i.updated_at = r[17].as<int64_t>();
   i.created_at_us = r[18].as<int64_t>();
@@ -55,6 +58,12 @@ std::vector<ImageRecord> images_from(const pqxx::result& rows) {
 }
 
 std::string properties_json(const ImageRecord& image) { return nlohmann::json(image.properties).dump(); }
+
+std::string member_statuses_text(const ListFilter& f) {
+  std::string text;
+  for (auto status : f.member_statuses) text += (text.empty() ? "" : ",") + std::string(to_string(status));
+  return text;
+}
 
 }  // namespace
 
@@ -92,7 +101,8 @@ std::vector<ImageRecord> list_images(pqxx::work& tx, const ListFilter& f, const 
   std::string sql = std::string("SELECT ") + kColumns + R"( FROM images
     WHERE ($1 OR owner = $2::uuid OR visibility = 'public'
            OR (visibility = 'shared' AND EXISTS (SELECT 1 FROM image_members m
-                                                 WHERE m.image_id = images.id AND m.project_id = $2::uuid)))
+                                                 WHERE m.image_id = images.id AND m.project_id = $2::uuid
+                                                   AND m.status = ANY (string_to_array($10, ',')))))
       AND ($3 = '' OR visibility = $3)
       AND ($4 = '' OR owner::text = $4)
       AND (CASE WHEN $5 = '' THEN status <> 'deleted' ELSE status = $5 END)
@@ -103,7 +113,8 @@ std::vector<ImageRecord> list_images(pqxx::work& tx, const ListFilter& f, const 
   return images_from(tx.exec_params(sql, f.all_projects && viewer.is_admin, viewer.project_id,
                                     f.visibility ? to_string(*f.visibility) : "", f.owner.value_or(""),
                                     f.status ? to_string(*f.status) : "", f.name.value_or(""),
-                                    after ? after->created_at_us : 0, after ? after->id : "", f.page_size));
+                                    after ? after->created_at_us : 0, after ? after->id : "", f.page_size,
+                                    member_statuses_text(f)));
 }
 
 void update_image(pqxx::work& tx, const ImageRecord& i) {
@@ -118,9 +129,20 @@ void update_image(pqxx::work& tx, const ImageRecord& i) {
 }
 
 void add_members(pqxx::work& tx, const std::string& image_id, const std::vector<std::string>& project_ids) {
+  // An offer already made keeps its answer: re-adding does not turn a rejection back to pending.
   for (const auto& p : project_ids)
-    tx.exec_params("INSERT INTO image_members (image_id, project_id) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-                   image_id, p);
+    tx.exec_params(
+        "INSERT INTO image_members (image_id, project_id, status) VALUES ($1, $2, 'pending') ON CONFLICT DO NOTHING",
+        image_id, p);
+}
+
+bool set_member_status(pqxx::work& tx, const std::string& image_id, const std::string& project_id,
+                       MemberStatus status) {
+  auto r = tx.exec_params(
+      "UPDATE image_members SET status = $3, updated_at = clock_timestamp() "
+      "WHERE image_id = $1::uuid AND project_id = $2::uuid",
+      image_id, project_id, to_string(status));
+  return r.affected_rows() == 1;
 }
 
 void remove_members(pqxx::work& tx, const std::string& image_id, const std::vector<std::string>& project_ids) {

@@ -31,7 +31,11 @@ std::vector<ImageRecord> list_images(pqxx::work& tx, const ListFilter& filter, c
 
 // Name, min_disk, min_ram, protected, visibility and properties.
 void update_image(pqxx::work& tx, const ImageRecord& image);
+// New members start pending; existing ones keep their status.
 void add_members(pqxx::work& tx, const std::string& image_id, const std::vector<std::string>& project_ids);
+// A member's answer to the offer; false when the project is no member.
+bool set_member_status(pqxx::work& tx, const std::string& image_id, const std::string& project_id,
+                       MemberStatus status);
 void remove_members(pqxx::work& tx, const std::string& image_id, const std::vector<std::string>& project_ids);
 
 // Status changes that happen only from the expected status; false when the image was elsewhere.
