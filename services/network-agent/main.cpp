@@ -12,21 +12,18 @@
 // identity.service_password, identity.service_project, bus.url (optional), ovsdb.remote
 // (unix:/var/run/openvswitch/db.sock), log.{level, format}. See docs/network-agent.md.
 #include <atomic>
-#include <csignal>
 #include <memory>
-#include <thread>
 #include <unistd.h>
 
 #include "agent/bridges.h"
 #include "agent/events.h"
 #include "agent/host_interfaces.h"
 #include "agent/reconciler.h"
-#include "common/bus/consumer.h"
+#include "common/agent/runtime.h"
 #include "common/bus/topology.h"
 #include "common/config/config.h"
 #include "common/identity_client/identity_client.h"
 #include "common/rpc/service_main.h"
-#include "common/task/periodic.h"
 #include "drivers/network_service_source.h"
 #include "drivers/openflow.h"
 #include "ovsdb/client.h"
@@ -53,36 +50,10 @@ AgentSettings settings_from(const Config& config) {
   return s;
 }
 
-std::unique_ptr<bus::Consumer> consume_events(const Config& config, Reconciler& reconciler, const std::string& host,
-                                              const log::Logger& logger) {
-  bus::ConsumerOptions options;
-  options.exchange = bus::kEventsExchange;
-  options.routing_keys = {"network.#"};
-  options.connection_name = "stratus-network-agent-" + host;
-  auto handle = [&reconciler, host, logger](const bus::Delivery& d) {
-    EventEffect effect = effect_of_event(d.routing_key, d.body, host);
-    if (effect.unreadable) logger.warn("unreadable event dropped", {{"routing_key", d.routing_key}});
-    for (const auto& port : effect.ports) reconciler.enqueue(port);
-    if (effect.full_resync) reconciler.enqueue_full_resync();
-    return true;
-  };
-  // Events missed while disconnected are made up for by a full resync.
-  return std::make_unique<bus::Consumer>(bus::BusUrl::parse(config.require("bus.url")), options, handle,
-                                         logger.child("events"), [&reconciler] { reconciler.enqueue_full_resync(); });
-}
-
-void wait_for_termination_signal() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  int signal_number = 0;
-  sigwait(&set, &signal_number);
-}
-
 int run(const Config& config) {
   auto logger = log::Logger::from_config(config, "network-agent");
   AgentSettings settings = settings_from(config);
+  agent::validate_host_name(settings.host);
   std::string datapath = config.get("agent.datapath_type", "netdev");
 
   identity_client::IdentityConnection identity(config.require("identity.url"),
@@ -99,51 +70,56 @@ int run(const Config& config) {
       [&] { if (reconciler_ptr) reconciler_ptr->enqueue_recompile(); });
   Reconciler reconciler(settings, network, interfaces, programmer, logger.child("reconciler"));
   reconciler_ptr = &reconciler;
-
   ovsdb::Client ovsdb(config.get("ovsdb.remote", "unix:/var/run/openvswitch/db.sock"));
   std::atomic<bool> stopping{false};
-  std::atomic<bool> host_view_ready{false};
-  std::thread ovsdb_session([&] {
+
+  // Declared after what its threads and hooks use, so it stops them first on every path.
+  agent::AgentRuntime runtime("network-agent", settings.host, logger);
+  runtime.on_shutdown([&] {
+    stopping = true;
+    ovsdb.close();
+    reconciler.stop();
+  });
+  runtime.start_thread("ovsdb", [&] {
     ovsdb.run(ovsdb::Backoff{}, [&] { return stopping.load(); }, [&] {
       try {
         ovsdb::Vswitch vswitch(ovsdb);
         ensure_bridges(vswitch, interfaces, settings.integration_bridge, settings.external_bridge, datapath);
         interfaces.replica().start(ovsdb);
         reconciler.enqueue_full_resync();
-        host_view_ready = true;
+        runtime.mark_synced();
       } catch (const std::exception& e) {
         logger.error("OVSDB setup failed; retrying on the next session", {{"error", e.what()}});
         ovsdb.close();
       }
     });
   });
-
   // The worker starts once the replica holds OVSDB's contents and a full resync is queued: an
   // earlier round (a recompile queued by the initial rows, or the bus's connect resync) would
   // compile a host without ports and delete every flow until the next round (a blackout on
   // every agent restart).
-  std::thread worker([&] {
-    while (!host_view_ready && !stopping) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    reconciler.run();
-  });
-  std::unique_ptr<bus::Consumer> events;
-  if (config.find("bus.url")) events = consume_events(config, reconciler, settings.host, logger);
-  else logger.warn("bus.url is not set: changes are seen at the periodic resync only");
-  PeriodicTask resync("network-agent-resync", config.get_seconds("agent.resync_interval", std::chrono::seconds(60)),
-                      [&] { reconciler.enqueue_full_resync(); }, logger);
-  logger.info("network agent started", {{"host", settings.host}, {"integration_bridge", settings.integration_bridge},
-                                        {"datapath_type", datapath}});
+  runtime.start_worker("reconciler", [&] { reconciler.run(); });
 
-  wait_for_termination_signal();
-  logger.info("shutting down");
-  resync.stop();
-  if (events) events->stop();
-  stopping = true;
-  ovsdb.close();
-  reconciler.stop();
-  worker.join();
-  ovsdb_session.join();
-  return 0;
+  if (config.find("bus.url")) {
+    auto handle = [&reconciler, &logger, host = settings.host](const bus::Delivery& d) {
+      EventEffect effect = effect_of_event(d.routing_key, d.body, host);
+      if (effect.unreadable) logger.warn("unreadable event dropped", {{"routing_key", d.routing_key}});
+      for (const auto& port : effect.ports) reconciler.enqueue(port);
+      if (effect.full_resync) reconciler.enqueue_full_resync();
+      return true;
+    };
+    // Only this host's events ("network.*.changed.<host>"); those missed while disconnected
+    // are made up for by a full resync.
+    runtime.consume_host_events(bus::BusUrl::parse(config.require("bus.url")), bus::kEventsExchange,
+                                {kHostEventPattern}, handle, [&reconciler] { reconciler.enqueue_full_resync(); });
+  } else {
+    logger.warn("bus.url is not set: changes are seen at the periodic resync only");
+  }
+  runtime.every("resync", config.get_seconds("agent.resync_interval", std::chrono::seconds(60)),
+                [&] { reconciler.enqueue_full_resync(); });
+  logger.info("network agent configured", {{"host", settings.host}, {"integration_bridge", settings.integration_bridge},
+                                           {"datapath_type", datapath}});
+  return runtime.run_until_signal();
 }
 
 }  // namespace

@@ -251,7 +251,7 @@ namespace {
 // Learned next hops (cookie 0x2) in table 48 of the integration bridge other than the
 // gateway's (which its ARP reply teaches): what inbound floating-IP traffic taught OVS.
 int learned_next_hops(TestHost& host) {
-  auto result = run_command("ovs-ofctl -O OpenFlow15 dump-flows " + host.integration_bridge +
+  auto result = stratus::process::run_command("ovs-ofctl -O OpenFlow15 dump-flows " + host.integration_bridge +
                             " table=48,cookie=0x2/-1 | grep 'table=48' | grep -vc 'nw_dst=172.24.4.1 '");
   return std::atoi(result.output.c_str());
 }
@@ -380,7 +380,7 @@ TEST_CASE("the outside sending from a group member's address through a floating 
   host.converge();
   int ofport = host.interfaces().plugged_ports().at("port-1").ofport;
   auto firewall_entries_from = [&](const std::string& source) {
-    auto result = run_command("ovs-appctl dpctl/dump-conntrack zone=" + std::to_string(ofport) +
+    auto result = stratus::process::run_command("ovs-appctl dpctl/dump-conntrack zone=" + std::to_string(ofport) +
                               " | grep -c 'src=" + source + ",'");
     return std::atoi(result.output.c_str());
   };

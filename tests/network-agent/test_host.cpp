@@ -12,10 +12,10 @@ namespace stratus::network_agent::testing {
 using cloud::network::v1::PortBinding;
 using namespace std::chrono_literals;
 
-bool sh(const std::string& command) { return run_command(command).status == 0; }
+bool sh(const std::string& command) { return process::run_command(command).status == 0; }
 
 void must(const std::string& command) {
-  auto result = run_command(command);
+  auto result = process::run_command(command);
   if (result.status != 0) throw std::runtime_error(command + " failed: " + result.output);
 }
 

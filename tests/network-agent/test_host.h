@@ -18,6 +18,7 @@
 #include "agent/host_interfaces.h"
 #include "agent/reconciler.h"
 #include "drivers/desired_state.h"
+#include "common/process/run.h"
 #include "drivers/openflow.h"
 #include "ovsdb/client.h"
 #include "ovsdb/vswitch.h"

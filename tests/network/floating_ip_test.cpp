@@ -78,7 +78,7 @@ TEST_CASE("a floating IP is associated, moved and disassociated within its proje
 
   v1::GetPortBindingRequest binding;
   binding.set_port_id(port1.id());
-  auto bound = must(cloud.admin().call(&Stub::GetPortBinding, binding), "binding");
+  auto bound = must(cloud.admin().call(&AgentStub::GetPortBinding, binding), "binding");
   REQUIRE(bound.floating_ips_size() == 1);
   CHECK(bound.floating_ips(0).floating_ip_address() == fip.floating_ip_address());
   CHECK(bound.floating_ips(0).external_cidr() == "203.0.114.0/29");
@@ -86,7 +86,7 @@ TEST_CASE("a floating IP is associated, moved and disassociated within its proje
 
   associate.set_port("two");
   CHECK(must(a.client.call(&Stub::AssociateFloatingIp, associate), "move").port_id() == port2.id());
-  CHECK(must(cloud.admin().call(&Stub::GetPortBinding, binding), "binding").floating_ips_size() == 0);
+  CHECK(must(cloud.admin().call(&AgentStub::GetPortBinding, binding), "binding").floating_ips_size() == 0);
 
   v1::GetFloatingIpRequest get;
   get.set_floating_ip(fip.id());

@@ -20,6 +20,7 @@ namespace stratus::network_test {
 
 namespace v1 = cloud::network::v1;
 using Stub = v1::Network::Stub;
+using AgentStub = v1::NetworkAgent::Stub;  // the agent-facing API
 using grpc::StatusCode;
 
 using test_support::must;
@@ -28,17 +29,18 @@ using test_support::Reply;
 class NetworkClient {
  public:
   NetworkClient(std::shared_ptr<grpc::Channel> channel, std::string token)
-      : stub_(std::make_shared<Stub>(channel)), token_(std::move(token)) {}
+      : stub_(std::make_shared<Stub>(channel)), agent_stub_(std::make_shared<AgentStub>(channel)),
+        token_(std::move(token)) {}
 
   template <typename Request, typename Response>
   Reply<Response> call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
                        const Request& request) const {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    context.AddMetadata("authorization", "Bearer " + token_);
-    Reply<Response> reply;
-    reply.status = ((*stub_).*method)(&context, request, &reply.value);
-    return reply;
+    return call_on(*stub_, method, request);
+  }
+  template <typename Request, typename Response>
+  Reply<Response> call(grpc::Status (AgentStub::*method)(grpc::ClientContext*, const Request&, Response*),
+                       const Request& request) const {
+    return call_on(*agent_stub_, method, request);
   }
 
   // The calls most tests make.
@@ -48,7 +50,19 @@ class NetworkClient {
   Reply<v1::SecurityGroup> get_group(const std::string& group) const;
 
  private:
+  template <typename S, typename Request, typename Response>
+  Reply<Response> call_on(S& stub, grpc::Status (S::*method)(grpc::ClientContext*, const Request&, Response*),
+                          const Request& request) const {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+    context.AddMetadata("authorization", "Bearer " + token_);
+    Reply<Response> reply;
+    reply.status = (stub.*method)(&context, request, &reply.value);
+    return reply;
+  }
+
   std::shared_ptr<Stub> stub_;
+  std::shared_ptr<AgentStub> agent_stub_;
   std::string token_;
 };
 

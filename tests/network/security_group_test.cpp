@@ -110,7 +110,7 @@ TEST_CASE("a port binding expands remote-group rules to the member addresses") {
 
   v1::GetPortBindingRequest request;
   request.set_port_id(a.id());
-  auto binding = must(cloud.admin().call(&Stub::GetPortBinding, request), "binding");
+  auto binding = must(cloud.admin().call(&AgentStub::GetPortBinding, request), "binding");
   CHECK(binding.mac_address() == a.mac_address());
   REQUIRE(binding.fixed_ips_size() == 1);
   CHECK(binding.fixed_ips(0).cidr() == "10.20.0.0/24");
@@ -127,21 +127,23 @@ TEST_CASE("a port binding expands remote-group rules to the member addresses") {
   CHECK(found);
 
   SECTION("tenants may not read bindings; agents report status only for the bound host") {
-    CHECK(t.client.call(&Stub::GetPortBinding, request).code() == StatusCode::PERMISSION_DENIED);
+    CHECK(t.client.call(&AgentStub::GetPortBinding, request).code() == StatusCode::PERMISSION_DENIED);
     v1::UpdatePortStatusRequest status;
     status.set_port_id(a.id());
     status.set_host("elsewhere");
     status.set_status("ACTIVE");
-    CHECK(cloud.admin().call(&Stub::UpdatePortStatus, status).code() == StatusCode::FAILED_PRECONDITION);
+    CHECK(cloud.admin().call(&AgentStub::UpdatePortStatus, status).code() == StatusCode::FAILED_PRECONDITION);
     v1::UpdatePortRequest bind;
     bind.set_port(a.id());
     bind.set_host("node-1");
-    must(t.client.call(&Stub::UpdatePort, bind), "bind");
+    // Only compute (service role) or an admin binds a port to a host.
+    CHECK(t.client.call(&Stub::UpdatePort, bind).code() == StatusCode::PERMISSION_DENIED);
+    must(cloud.admin().call(&Stub::UpdatePort, bind), "bind");
     status.set_host("node-1");
-    CHECK(must(cloud.admin().call(&Stub::UpdatePortStatus, status), "status").status() == "ACTIVE");
+    CHECK(must(cloud.admin().call(&AgentStub::UpdatePortStatus, status), "status").status() == "ACTIVE");
     v1::ListPortsOnHostRequest on_host;
     on_host.set_host("node-1");
-    auto bindings = must(cloud.admin().call(&Stub::ListPortsOnHost, on_host), "ports on host");
+    auto bindings = must(cloud.admin().call(&AgentStub::ListPortsOnHost, on_host), "ports on host");
     bool listed = false;
     for (const auto& bd : bindings.bindings()) listed = listed || bd.port_id() == a.id();
     CHECK(listed);

@@ -1,90 +1,122 @@
 #include "agent/reconciler.h"
 
 #include "common/error/error.h"
+#include "common/process/run.h"
 
 namespace stratus::network_agent {
 
 using cloud::network::v1::PortBinding;
 
 Reconciler::Reconciler(AgentSettings settings, DesiredStateSource& desired, HostInterfaces& interfaces,
-                       FlowProgrammer& programmer, log::Logger logger)
+                       FlowProgrammer& programmer, log::Logger logger, agent::WorkQueue::Options queue_options)
     : settings_(std::move(settings)),
       desired_(desired),
       interfaces_(interfaces),
       programmer_(programmer),
-      logger_(std::move(logger)) {}
+      logger_(std::move(logger)),
+      queue_(std::move(queue_options)) {}
 
-void Reconciler::enqueue(const std::string& port_id) {
-  std::lock_guard lock(mutex_);
-  queued_.ports.insert(port_id);
-  changed_.notify_all();
-}
-
-void Reconciler::enqueue_full_resync() {
-  std::lock_guard lock(mutex_);
-  queued_.full_resync = true;
-  changed_.notify_all();
-}
-
-void Reconciler::enqueue_recompile() {
-  std::lock_guard lock(mutex_);
-  queued_.recompile = true;
-  changed_.notify_all();
-}
-
-Reconciler::Work Reconciler::take_work() {
-  std::lock_guard lock(mutex_);
-  Work work = std::move(queued_);
-  queued_ = Work{};
-  busy_ = !work.empty();
-  return work;
-}
-
-void Reconciler::requeue(const Work& work) {
-  std::lock_guard lock(mutex_);
-  queued_.ports.insert(work.ports.begin(), work.ports.end());
-  queued_.full_resync = queued_.full_resync || work.full_resync;
-  queued_.recompile = true;
-}
+void Reconciler::enqueue(const std::string& port_id) { queue_.add(port_id); }
+void Reconciler::enqueue_full_resync() { queue_.add(kFullResyncKey); }
+void Reconciler::enqueue_recompile() { queue_.add(kHostFlowsKey); }
 
 bool Reconciler::process_pending() {
-  Work work = take_work();
-  if (work.empty()) return true;
-  bool ok = true;
-  try {
-    refresh_bindings(work);
-    auto plugged = interfaces_.plugged_ports();
-    disable_offloads(plugged);
-    sync_flows(plugged, work.full_resync);
-    std::set<std::string> touched = work.ports;
-    if (work.full_resync)
-      for (const auto& [id, binding] : bindings_) touched.insert(id);
-    report_status(touched, plugged);
-  } catch (const std::exception& e) {
-    logger_.warn("reconcile failed, will retry", {{"error", e.what()}, {"ports", work.ports.size()}});
-    requeue(work);
-    ok = false;
-  }
-  std::lock_guard lock(mutex_);
-  busy_ = false;
-  changed_.notify_all();
+  auto keys = queue_.try_get_batch(kMaxBatch);
+  if (keys.empty()) return true;
+  bool ok = process(keys);
+  queue_.done(keys);
   return ok;
 }
 
-// A full resync replaces what we know; otherwise only the named ports are asked again.
-void Reconciler::refresh_bindings(const Work& work) {
-  if (work.full_resync) {
+void Reconciler::run() {
+  for (;;) {
+    auto keys = queue_.get_batch(kMaxBatch);
+    if (keys.empty()) return;  // shut down
+    process(keys);
+    queue_.done(keys);
+  }
+}
+
+void Reconciler::stop() { queue_.shut_down(); }
+
+bool Reconciler::wait_idle(std::chrono::milliseconds timeout) { return queue_.wait_idle(timeout); }
+
+bool Reconciler::process(const std::vector<std::string>& keys) {
+  bool resync = false;
+  std::set<std::string> ports;
+  for (const auto& key : keys) {
+    if (key == kFullResyncKey) resync = true;
+    else if (key != kHostFlowsKey) ports.insert(key);
+  }
+  bool ok = true;
+  bool resynced = false;
+  if (resync) {
+    resynced = full_resync();
+    // Compiling now would rest on an older view of the host (at start: on none, deleting
+    // every flow); the resync comes back after its back-off and compiles then.
+    if (!resynced) return false;
+  }
+  std::set<std::string> refreshed;
+  ok = refresh_ports(ports, resynced, refreshed);
+
+  std::map<std::string, PluggedInterface> plugged;
+  try {
+    plugged = interfaces_.plugged_ports();
+    disable_offloads(plugged);
+    sync_flows(plugged, resynced);
+    queue_.forget(kHostFlowsKey);
+  } catch (const std::exception& e) {
+    auto delay = queue_.add_rate_limited(kHostFlowsKey);
+    logger_.warn("flow sync failed, will retry", {{"error", e.what()}, {"retry_in_ms", delay.count()}});
+    return false;  // statuses are reported once the flows are in
+  }
+  // Every port known here: only those whose status the service does not have yet cost a call,
+  // which also covers ports refreshed in an earlier round whose flows failed then.
+  std::set<std::string> known;
+  for (const auto& [id, binding] : bindings_) known.insert(id);
+  return report_status(known, plugged) && ok;
+}
+
+bool Reconciler::full_resync() {
+  try {
     std::map<std::string, PortBinding> fresh;
     for (auto& binding : desired_.ports_on_host(settings_.host)) fresh[binding.port_id()] = std::move(binding);
     bindings_ = std::move(fresh);
     installed_known_ = false;  // and look at the switch again: someone may have touched it
+    queue_.forget(kFullResyncKey);
+    return true;
+  } catch (const std::exception& e) {
+    auto delay = queue_.add_rate_limited(kFullResyncKey);
+    logger_.warn("full resync failed, will retry", {{"error", e.what()}, {"retry_in_ms", delay.count()}});
+    return false;
   }
-  for (const auto& port_id : work.ports) {
-    if (work.full_resync && bindings_.count(port_id)) continue;
-    auto binding = desired_.port_binding(port_id);
-    if (binding && binding->host() == settings_.host) bindings_[port_id] = std::move(*binding);
-    else bindings_.erase(port_id);  // gone, or bound elsewhere now: its flows go
+}
+
+bool Reconciler::refresh_ports(const std::set<std::string>& ports, bool just_resynced,
+                               std::set<std::string>& refreshed) {
+  bool ok = true;
+  for (const auto& port_id : ports) {
+    if (just_resynced && bindings_.count(port_id)) {
+      queue_.forget(port_id);
+      refreshed.insert(port_id);
+      continue;
+    }
+    try {
+      auto binding = desired_.port_binding(port_id);
+      if (binding && binding->host() == settings_.host) bindings_[port_id] = std::move(*binding);
+      else bindings_.erase(port_id);  // gone, or bound elsewhere now: its flows go
+      queue_.forget(port_id);
+      refreshed.insert(port_id);
+    } catch (const std::exception& e) {
+      // What we knew of it stays in force meanwhile; the other ports go on.
+      auto delay = queue_.add_rate_limited(port_id);
+      logger_.warn("port refresh failed, will retry",
+                   {{"port_id", port_id}, {"error", e.what()}, {"retry_in_ms", delay.count()},
+                    {"failures", queue_.failures(port_id)}});
+      ok = false;
+    }
   }
+  return ok;
 }
 
 void Reconciler::disable_offloads(const std::map<std::string, PluggedInterface>& plugged) {
@@ -95,7 +127,7 @@ void Reconciler::disable_offloads(const std::map<std::string, PluggedInterface>&
         "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.") == std::string::npos;
     if (!safe_name) continue;
     // tx (checksum) for veths, gso for taps; either may be unsupported by a device.
-    auto result = run_command("ethtool -K " + interface.name + " tx off gso off");
+    auto result = process::run_command("ethtool -K " + interface.name + " tx off gso off");
     if (result.status != 0) logger_.debug("ethtool -K failed", {{"interface", interface.name}, {"output", result.output}});
     offloads_disabled_.insert(interface.name);
   }
@@ -185,8 +217,10 @@ void Reconciler::sync_bridge(const std::string& bridge, const FlowSet& desired, 
 }
 
 // ACTIVE once wired, DOWN when its interface went; told only when the service thinks otherwise.
-void Reconciler::report_status(const std::set<std::string>& ports,
+// A report that cannot be made is retried for that port alone.
+bool Reconciler::report_status(const std::set<std::string>& ports,
                                const std::map<std::string, PluggedInterface>& plugged) {
+  bool ok = true;
   for (const auto& port_id : ports) {
     auto it = bindings_.find(port_id);
     if (it == bindings_.end()) continue;
@@ -196,38 +230,26 @@ void Reconciler::report_status(const std::set<std::string>& ports,
       desired_.report_status(port_id, settings_.host, status);
     } catch (const Error& e) {
       // Bound elsewhere meanwhile, or deleted: the next event about it sets things right.
-      if (e.code() != ErrorCode::FailedPrecondition && e.code() != ErrorCode::NotFound) throw;
-      logger_.warn("port status not taken", {{"port_id", port_id}, {"error", e.what()}});
+      if (e.code() == ErrorCode::FailedPrecondition || e.code() == ErrorCode::NotFound) {
+        logger_.warn("port status not taken", {{"port_id", port_id}, {"error", e.what()}});
+        continue;
+      }
+      auto delay = queue_.add_rate_limited(port_id);
+      logger_.warn("port status report failed, will retry",
+                   {{"port_id", port_id}, {"error", e.what()}, {"retry_in_ms", delay.count()}});
+      ok = false;
+      continue;
+    } catch (const std::exception& e) {
+      auto delay = queue_.add_rate_limited(port_id);
+      logger_.warn("port status report failed, will retry",
+                   {{"port_id", port_id}, {"error", e.what()}, {"retry_in_ms", delay.count()}});
+      ok = false;
       continue;
     }
     it->second.set_status(status);
     logger_.info("port status reported", {{"port_id", port_id}, {"status", status}});
   }
-}
-
-void Reconciler::run(std::chrono::milliseconds retry_delay) {
-  for (;;) {
-    {
-      std::unique_lock lock(mutex_);
-      changed_.wait(lock, [this] { return stopping_ || !queued_.empty(); });
-      if (stopping_) return;
-    }
-    if (!process_pending()) {
-      std::unique_lock lock(mutex_);
-      changed_.wait_for(lock, retry_delay, [this] { return stopping_; });
-    }
-  }
-}
-
-void Reconciler::stop() {
-  std::lock_guard lock(mutex_);
-  stopping_ = true;
-  changed_.notify_all();
-}
-
-bool Reconciler::wait_idle(std::chrono::milliseconds timeout) {
-  std::unique_lock lock(mutex_);
-  return changed_.wait_for(lock, timeout, [this] { return queued_.empty() && !busy_; });
+  return ok;
 }
 
 std::set<std::string> Reconciler::known_ports() const {

@@ -1,8 +1,12 @@
 #pragma once
 // The agent's level-triggered core. Anything that happens (an event, an interface plugged
-// or unplugged, the periodic resync) only queues "look at port X again"; one worker
-// refreshes those ports' desired state, compiles the flows of the whole host, applies the
-// difference to what is installed (one bundle per bridge) and reports port status.
+// or unplugged, the periodic resync) only queues a key on a WorkQueue (common/agent): a
+// port id ("look at port X again"), the full resync, or the host's flows. One worker takes
+// the ready keys in batches, refreshes those ports' desired state, compiles the flows of
+// the whole host, applies the difference to what is installed (one bundle per bridge) and
+// reports port status. A port whose refresh or status report fails is retried alone, with
+// growing delay, while the others proceed; a failing flow sync or full resync retries its
+// host key with back-off.
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -12,6 +16,7 @@
 #include <string>
 
 #include "agent/host_interfaces.h"
+#include "common/agent/work_queue.h"
 #include "common/log/log.h"
 #include "domain/flow_compiler.h"
 #include "drivers/desired_state.h"
@@ -29,46 +34,52 @@ struct AgentSettings {
 
 class Reconciler {
  public:
+  // Keys of the work queue besides port ids (which are UUIDs, so never collide with these).
+  static constexpr const char* kFullResyncKey = "host:full-resync";
+  static constexpr const char* kHostFlowsKey = "host:flows";
+
   Reconciler(AgentSettings settings, DesiredStateSource& desired, HostInterfaces& interfaces,
-             FlowProgrammer& programmer, log::Logger logger);
+             FlowProgrammer& programmer, log::Logger logger,
+             agent::WorkQueue::Options queue_options = agent::WorkQueue::Options{});
 
   // Thread-safe, cheap: only queue work.
   void enqueue(const std::string& port_id);
   void enqueue_full_resync();  // re-read every port of the host and the installed flows
   void enqueue_recompile();    // the host's layout changed: compile again, fetch nothing
 
-  // One round of the queued work on the calling thread. Work that failed is queued again
-  // and false returned.
+  // One round of the work ready now, on the calling thread (tests, benchmarks). Keys that
+  // failed are queued again after their back-off, and false is returned.
   bool process_pending();
-  // The worker loop: processes work as it comes until stop(); retries failures after
-  // `retry_delay`.
-  void run(std::chrono::milliseconds retry_delay = std::chrono::seconds(1));
+  // The worker loop: processes batches of ready keys as they come, until stop().
+  void run();
   void stop();
-  // True once the queue is empty and no round is running (tests, benchmarks).
+  // True once no key is queued or being processed; keys waiting for their back-off do not
+  // count (tests, benchmarks).
   bool wait_idle(std::chrono::milliseconds timeout);
+  // The queue itself, to look at back-offs (tests).
+  const agent::WorkQueue& queue() const { return queue_; }
 
   // The ports this agent knows are bound to its host (worker thread or idle only).
   std::set<std::string> known_ports() const;
   std::size_t installed_flow_count() const;
 
  private:
-  struct Work {
-    std::set<std::string> ports;
-    bool full_resync = false;
-    bool recompile = false;
-    bool empty() const { return ports.empty() && !full_resync && !recompile; }
-  };
+  static constexpr std::size_t kMaxBatch = 1000;
 
-  Work take_work();
-  void requeue(const Work& work);
-  void refresh_bindings(const Work& work);
+  // One batch of keys; true if every key succeeded.
+  bool process(const std::vector<std::string>& keys);
+  // Re-reads every port of the host; false (and retried with back-off) if it failed.
+  bool full_resync();
+  // Re-reads the named ports that the full resync did not just read; each failure is retried
+  // alone. Returns the ports that were read.
+  bool refresh_ports(const std::set<std::string>& ports, bool just_resynced, std::set<std::string>& refreshed);
   void disable_offloads(const std::map<std::string, PluggedInterface>& plugged);
   void sync_flows(const std::map<std::string, PluggedInterface>& plugged, bool full_resync);
   void probe_gateways(const std::set<ArpProbe>& wanted, bool all);
   void flush_conntrack_zones(const std::map<int, std::string>& wanted);
   void log_warnings(const std::set<std::string>& warnings);
   void sync_bridge(const std::string& bridge, const FlowSet& desired, FlowSet& installed);
-  void report_status(const std::set<std::string>& ports, const std::map<std::string, PluggedInterface>& plugged);
+  bool report_status(const std::set<std::string>& ports, const std::map<std::string, PluggedInterface>& plugged);
 
   AgentSettings settings_;
   DesiredStateSource& desired_;
@@ -76,13 +87,9 @@ class Reconciler {
   FlowProgrammer& programmer_;
   log::Logger logger_;
 
-  mutable std::mutex mutex_;
-  std::condition_variable changed_;
-  Work queued_;
-  bool busy_ = false;
-  bool stopping_ = false;
+  agent::WorkQueue queue_;
 
-  // Owned by the thread running process_pending.
+  // Owned by the thread running process_pending or run.
   std::map<std::string, cloud::network::v1::PortBinding> bindings_;  // ports bound to this host
   HostFlows installed_;
   bool installed_known_ = false;  // false: dump the bridges before the next diff

@@ -19,6 +19,7 @@
 
 #include "agent/reconciler.h"
 #include "domain/flow_compiler.h"
+#include "common/process/run.h"
 #include "drivers/openflow.h"
 
 using namespace stratus;
@@ -93,14 +94,14 @@ struct Bench {
   std::string external = "bnche";
   Bench() {
     for (const auto& br : {integration, external})
-      run_command("ovs-vsctl --may-exist add-br " + br + " -- set bridge " + br +
+      process::run_command("ovs-vsctl --may-exist add-br " + br + " -- set bridge " + br +
                   " datapath_type=netdev fail_mode=secure protocols=OpenFlow13,OpenFlow15");
   }
   ~Bench() {
-    for (const auto& br : {integration, external}) run_command("ovs-vsctl --if-exists del-br " + br);
+    for (const auto& br : {integration, external}) process::run_command("ovs-vsctl --if-exists del-br " + br);
   }
   void clear() {
-    for (const auto& br : {integration, external}) run_command("ovs-ofctl -O OpenFlow15 del-flows " + br);
+    for (const auto& br : {integration, external}) process::run_command("ovs-ofctl -O OpenFlow15 del-flows " + br);
   }
 };
 

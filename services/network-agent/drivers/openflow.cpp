@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "common/error/error.h"
+#include "common/process/run.h"
 #include "domain/flow_compiler.h"
 
 namespace stratus::network_agent {
@@ -72,20 +73,8 @@ std::string arp_request_hex(const ArpProbe& probe) {
          "000000000000" + ipv4_hex(probe.target_ip);
 }
 
-CommandResult run_command(const std::string& command) {
-  CommandResult result;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  if (!pipe) return result;
-  char buffer[65536];
-  size_t n;
-  while ((n = fread(buffer, 1, sizeof buffer, pipe)) > 0) result.output.append(buffer, n);
-  int status = pclose(pipe);
-  result.status = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return result;
-}
-
 FlowSet OvsOfctlProgrammer::dump(const std::string& bridge) {
-  auto result = run_command(ovs_ofctl_ + " -O OpenFlow15 --no-names --no-stats dump-flows " + checked_bridge(bridge));
+  auto result = process::run_command(ovs_ofctl_ + " -O OpenFlow15 --no-names --no-stats dump-flows " + checked_bridge(bridge));
   if (result.status != 0) throw unavailable("ovs-ofctl dump-flows " + bridge + ": " + result.output);
   FlowSet flows;
   std::istringstream lines(result.output);
@@ -106,7 +95,7 @@ void OvsOfctlProgrammer::apply(const std::string& bridge, const FlowDiff& diff) 
     for (const auto& flow : diff.to_delete) out << delete_command(flow) << "\n";
     for (const auto& flow : diff.to_add) out << add_command(flow) << "\n";
   }
-  auto result = run_command(ovs_ofctl_ + " -O OpenFlow15 --bundle add-flows " + checked_bridge(bridge) + " " +
+  auto result = process::run_command(ovs_ofctl_ + " -O OpenFlow15 --bundle add-flows " + checked_bridge(bridge) + " " +
                             file.path());
   if (result.status != 0)
     throw Error(ErrorCode::Internal, "ovs-ofctl --bundle add-flows " + bridge + " failed: " + result.output);
@@ -118,7 +107,7 @@ namespace stratus::network_agent {
 
 void OvsOfctlProgrammer::send_arp_request(const std::string& bridge, const ArpProbe& probe) {
   // Only hex digits and the checked bridge name reach the shell.
-  auto result = run_command(ovs_ofctl_ + " -O OpenFlow15 packet-out " + checked_bridge(bridge) +
+  auto result = process::run_command(ovs_ofctl_ + " -O OpenFlow15 packet-out " + checked_bridge(bridge) +
                             " in_port=controller,packet=" + arp_request_hex(probe) + ",actions=NORMAL");
   if (result.status != 0)
     throw Error(ErrorCode::Internal, "ovs-ofctl packet-out " + bridge + " failed: " + result.output);
@@ -130,7 +119,7 @@ namespace stratus::network_agent {
 
 void OvsOfctlProgrammer::flush_conntrack_zone(int zone) {
   if (zone < 0 || zone > 0xffff) throw invalid_argument("bad conntrack zone " + std::to_string(zone));
-  auto result = run_command(ovs_appctl_ + " dpctl/flush-conntrack zone=" + std::to_string(zone));
+  auto result = process::run_command(ovs_appctl_ + " dpctl/flush-conntrack zone=" + std::to_string(zone));
   if (result.status != 0)
     throw Error(ErrorCode::Internal, "ovs-appctl dpctl/flush-conntrack zone=" + std::to_string(zone) +
                                          " failed: " + result.output);

@@ -42,13 +42,6 @@ class OvsOfctlProgrammer : public FlowProgrammer {
   std::string ovs_appctl_;
 };
 
-// Runs a shell command; returns its exit status and what it wrote to stdout and stderr.
-struct CommandResult {
-  int status = -1;
-  std::string output;
-};
-CommandResult run_command(const std::string& command);
-
 // The 42 bytes of the Ethernet frame of an ARP request, as hex digits (what `ovs-ofctl
 // packet-out` takes); throws stratus::Error(InvalidArgument) on a bad MAC or IPv4 address.
 std::string arp_request_hex(const ArpProbe& probe);

@@ -107,7 +107,7 @@ FloatingIpRow Networking::get_floating_ip(const Caller& caller, const std::strin
 std::vector<FloatingIpRow> Networking::list_floating_ips(const Caller& caller, const std::string& project,
                                                          const std::string& port) {
   auth::authorize(caller, caller.project_id(), Access::Read);
-  std::string project_id = caller.is_admin() && project.empty() ? "" : acting_project(caller, project);
+  std::string project_id = caller.acts_for_any_project() && project.empty() ? "" : acting_project(caller, project);
   return pool_.transact([&](pqxx::work& tx) {
     std::string port_id = port.empty() ? "" : require_port(tx, caller, port).id;
     return store::list_floating_ips(tx, project_id, port_id);

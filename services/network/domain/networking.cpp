@@ -20,7 +20,7 @@ Networking::Networking(db::Pool& pool, Settings settings, log::Logger logger)
 
 std::string Networking::acting_project(const Caller& caller, const std::string& requested) const {
   if (requested.empty() || requested == caller.project_id()) return caller.project_id();
-  auth::require_admin(caller, "acting on behalf of another project");
+  auth::require_service(caller, "acting on behalf of another project");
   validate::uuid("project", requested);
   return requested;
 }
@@ -120,7 +120,7 @@ std::vector<NetworkView> Networking::list_networks(const Caller& caller, const s
                                                    bool external_only) {
   auth::authorize(caller, caller.project_id(), Access::Read);
   // Admins see every network unless they ask for one project's view.
-  std::string filter = caller.is_admin() && project.empty() ? "" : acting_project(caller, project);
+  std::string filter = caller.acts_for_any_project() && project.empty() ? "" : acting_project(caller, project);
   return pool_.transact([&](pqxx::work& tx) {
     std::vector<NetworkView> out;
     for (const auto& n : store::list_networks(tx, filter))
@@ -210,7 +210,7 @@ std::vector<SubnetRow> Networking::list_subnets(const Caller& caller, const std:
   auth::authorize(caller, caller.project_id(), Access::Read);
   return pool_.transact([&](pqxx::work& tx) {
     if (!network.empty()) return store::subnets_of_network(tx, require_network(tx, caller, network).id);
-    return store::list_subnets(tx, caller.is_admin() ? "" : caller.project_id());
+    return store::list_subnets(tx, caller.acts_for_any_project() ? "" : caller.project_id());
   });
 }
 

@@ -171,6 +171,8 @@ class Networking {
 
   // ---- for the network agents (admin) ----
   PortBindingView port_binding(const auth::Caller& caller, const std::string& port_id);
+  // Several ports in one transaction; those gone or bound to another host are left out.
+  std::vector<PortBindingView> port_bindings(const auth::Caller& caller, const std::vector<std::string>& port_ids);
   std::vector<PortBindingView> ports_on_host(const auth::Caller& caller, const std::string& host);
   std::vector<MemberRow> security_group_members(const auth::Caller& caller, const std::string& group_id);
   PortRow update_port_status(const auth::Caller& caller, const std::string& port_id, const std::string& host,

@@ -68,7 +68,7 @@ SecurityGroupView Networking::get_security_group(const Caller& caller, const std
 
 std::vector<SecurityGroupView> Networking::list_security_groups(const Caller& caller, const std::string& project) {
   auth::authorize(caller, caller.project_id(), Access::Read);
-  std::string project_id = caller.is_admin() && project.empty() ? "" : acting_project(caller, project);
+  std::string project_id = caller.acts_for_any_project() && project.empty() ? "" : acting_project(caller, project);
   return pool_.transact([&](pqxx::work& tx) {
     // Listing is a project's "first use" as much as creating a port is.
     ensure_default_group(tx, project_id.empty() ? caller.project_id() : project_id);
