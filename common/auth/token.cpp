@@ -21,6 +21,7 @@ std::string claims_json(const TokenClaims& c) {
   nlohmann::json j = {{"tid", c.token_id},   {"uid", c.user_id},   {"un", c.user_name},
                       {"pid", c.project_id}, {"pn", c.project_name}, {"roles", c.roles},
                       {"iat", c.issued_at_ms},  {"exp", c.expires_at}};
+  if (!c.host.empty()) j["host"] = c.host;
   return j.dump();
 }
 
@@ -37,6 +38,7 @@ TokenClaims parse_claims(const std::string& text) {
     c.roles = j.at("roles").get<std::vector<std::string>>();
     c.issued_at_ms = j.at("iat").get<int64_t>();
     c.expires_at = j.at("exp").get<int64_t>();
+    if (j.contains("host")) c.host = j.at("host").get<std::string>();
     return c;
   } catch (const nlohmann::json::exception&) {
     throw unauthenticated("malformed token");

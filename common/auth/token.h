@@ -23,6 +23,9 @@ struct TokenClaims {
   std::string project_id;
   std::string project_name;
   std::vector<std::string> roles;
+  // The hypervisor host an agent credential is confined to (users with the agent role);
+  // empty for people and services.
+  std::string host;
   int64_t issued_at_ms = 0;  // unix milliseconds: user-wide revocations compare it finely
   int64_t expires_at = 0;  // unix seconds
 };

@@ -27,9 +27,10 @@ ServiceCredentials ServiceCredentials::from_config(const Config& config) {
   return c;
 }
 
-IdentityConnection::IdentityConnection(std::string endpoint, ServiceCredentials credentials, log::Logger logger)
+IdentityConnection::IdentityConnection(std::string endpoint, ServiceCredentials credentials, log::Logger logger,
+                                       const rpc::ChannelFactory& channels)
     : endpoint_(std::move(endpoint)), credentials_(std::move(credentials)), logger_(std::move(logger)),
-      channel_(grpc::CreateChannel(endpoint_, grpc::InsecureChannelCredentials())),
+      channel_(channels.open(endpoint_)),
       stub_(v1::Identity::NewStub(channel_)) {}
 
 void IdentityConnection::wait_until_reachable(std::chrono::seconds timeout) {
@@ -77,6 +78,26 @@ void IdentityConnection::register_endpoint(const std::string& service, const std
   v1::Endpoint resp;
   rpc::check(stub_->RegisterEndpoint(&ctx, req, &resp), "registering the " + service + " endpoint");
   logger_.info("registered endpoint", {{"service", service}, {"url", url}});
+}
+
+std::string IdentityConnection::endpoint_of(const std::string& service, std::chrono::seconds timeout) {
+  auto give_up = std::chrono::steady_clock::now() + timeout;
+  auto backoff = std::chrono::milliseconds(200);
+  for (;;) {
+    grpc::ClientContext ctx;
+    set_deadline(ctx);
+    rpc::attach_token(ctx, service_token());
+    v1::ListEndpointsResponse resp;
+    auto status = stub_->ListEndpoints(&ctx, v1::ListEndpointsRequest(), &resp);
+    if (status.ok())
+      for (const auto& e : resp.endpoints())
+        if (e.service() == service) return e.url();
+    if (std::chrono::steady_clock::now() + backoff > give_up)
+      throw unavailable("the catalog has no endpoint of " + service + (status.ok() ? "" : ": " + status.error_message()));
+    logger_.info("waiting for a catalog entry", {{"service", service}});
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, std::chrono::milliseconds(2000));
+  }
 }
 
 std::map<std::string, std::string> IdentityConnection::fetch_public_keys() {

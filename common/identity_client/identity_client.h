@@ -20,6 +20,7 @@
 #include "common/bus/url.h"
 #include "common/config/config.h"
 #include "common/log/log.h"
+#include "common/rpc/channel.h"
 #include "common/task/periodic.h"
 #include "identity/v1/identity.grpc.pb.h"
 
@@ -35,7 +36,8 @@ struct ServiceCredentials {
 
 class IdentityConnection {
  public:
-  IdentityConnection(std::string endpoint, ServiceCredentials credentials, log::Logger logger);
+  IdentityConnection(std::string endpoint, ServiceCredentials credentials, log::Logger logger,
+                     const rpc::ChannelFactory& channels = rpc::ChannelFactory());
 
   cloud::identity::v1::Identity::Stub& stub() { return *stub_; }
   const std::string& endpoint() const { return endpoint_; }
@@ -45,6 +47,9 @@ class IdentityConnection {
   // A token of the service user, renewed when less than five minutes remain.
   std::string service_token();
   void register_endpoint(const std::string& service, const std::string& url, const std::string& region = "");
+  // The catalog's endpoint of `service` ("network" -> "127.0.0.1:7300"), waiting up to
+  // `timeout` for it to register (services start in any order). Throws UNAVAILABLE after.
+  std::string endpoint_of(const std::string& service, std::chrono::seconds timeout = std::chrono::seconds(120));
   std::map<std::string, std::string> fetch_public_keys();
   auth::RevocationList::Snapshot fetch_revocations();
 

@@ -7,8 +7,8 @@
 
 namespace stratus::rpc {
 
-Server::Server(std::string listen_address, log::Logger logger)
-    : listen_address_(std::move(listen_address)), logger_(std::move(logger)) {}
+Server::Server(std::string listen_address, log::Logger logger, ChannelFactory channels)
+    : listen_address_(std::move(listen_address)), logger_(std::move(logger)), channels_(std::move(channels)) {}
 
 void Server::block_termination_signals() {
   sigset_t set;
@@ -26,11 +26,11 @@ void Server::run_until_signal(const std::function<void()>& before_shutdown, std:
   // and take half the calls; a port in use must be an error instead.
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   int bound_port = 0;
-  builder.AddListeningPort(listen_address_, grpc::InsecureServerCredentials(), &bound_port);
+  builder.AddListeningPort(listen_address_, channels_.server_credentials(), &bound_port);
   for (auto* service : services_) builder.RegisterService(service);
   auto server = builder.BuildAndStart();
   if (!server || bound_port == 0) throw std::runtime_error("cannot listen on " + listen_address_);
-  logger_.info("serving", {{"address", listen_address_}});
+  logger_.info("serving", {{"address", listen_address_}, {"tls", channels_.tls() ? "on" : "off"}});
 
   sigset_t set;
   sigemptyset(&set);

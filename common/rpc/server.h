@@ -11,12 +11,14 @@
 #include <grpcpp/grpcpp.h>
 
 #include "common/log/log.h"
+#include "common/rpc/channel.h"
 
 namespace stratus::rpc {
 
 class Server {
  public:
-  Server(std::string listen_address, log::Logger logger);
+  // TLS when `channels` has it (common/rpc/channel.h); plaintext otherwise.
+  Server(std::string listen_address, log::Logger logger, ChannelFactory channels = {});
   void add_service(grpc::Service* service) { services_.push_back(service); }
 
   // Starts serving and blocks until SIGTERM/SIGINT; then marks itself NOT_SERVING, lets calls
@@ -31,6 +33,7 @@ class Server {
  private:
   std::string listen_address_;
   log::Logger logger_;
+  ChannelFactory channels_;
   std::vector<grpc::Service*> services_;
 };
 

@@ -76,14 +76,15 @@ password_works() {
   return "$rc"
 }
 
-# ensure_user USER PROJECT SECRET: the user exists and logs in to PROJECT (once it has a role
-# there) with the password in secrets/SECRET. A user left by an earlier state directory, with
+# ensure_user USER PROJECT SECRET [HOST]: the user exists (an agent user confined to HOST when
+# given) and logs in to PROJECT (once it has a role there) with the password in secrets/SECRET. A user left by an earlier state directory, with
 # another password, gets the current one (an admin's reset); a working password is left alone
 # (a reset would end the sessions of running services).
 ensure_user() {
-  local user=$1 project=$2 password err rc=0
+  local user=$1 project=$2 host=${4:-} password err rc=0
   password=$(secret "$3")
-  err=$(printf '%s\n' "$password" | cloudctl --profile admin user create "$user" --password-stdin 2>&1 >/dev/null) || rc=$?
+  err=$(printf '%s\n' "$password" | cloudctl --profile admin user create "$user" --password-stdin ${host:+--host "$host"} \
+    2>&1 >/dev/null) || rc=$?
   if ((rc == 0)); then return 0; fi
   [[ $err == ALREADY_EXISTS* ]] || { printf '%s\n' "$err" >&2; die "cloudctl user create $user failed (exit $rc)"; }
   password_works "$user" "$project" "$password" && return 0
@@ -97,15 +98,15 @@ ensure_user() {
   done
 }
 
-# ensure_user_with_role USER PROJECT ROLE SECRET: ensure_user, and ROLE on PROJECT (first, when
-# the user exists already: checking its password logs in to PROJECT).
+# ensure_user_with_role USER PROJECT ROLE SECRET [HOST]: ensure_user, and ROLE on PROJECT
+# (first, when the user exists already: checking its password logs in to PROJECT).
 ensure_user_with_role() {
-  local user=$1 project=$2 role=$3 secret_name=$4
+  local user=$1 project=$2 role=$3 secret_name=$4 host=${5:-}
   if cloudctl --profile admin user show "$user" >/dev/null 2>&1; then
     cloudctl_ensure --profile admin role add --user "$user" --project "$project" "$role"
-    ensure_user "$user" "$project" "$secret_name"
+    ensure_user "$user" "$project" "$secret_name" "$host"
   else
-    ensure_user "$user" "$project" "$secret_name"
+    ensure_user "$user" "$project" "$secret_name" "$host"
     cloudctl_ensure --profile admin role add --user "$user" --project "$project" "$role"
   fi
 }
@@ -117,15 +118,21 @@ bootstrap_demo() {
   log "bootstrap: project demo, user demo (member of demo)"
 }
 
-# bootstrap_service_users NAME...: project "service" and, per service, a user NAME (password in
-# secrets/service-NAME) with role admin on it, which the service logs in with
-# ([identity] service_user/service_password/service_project in its config).
+# bootstrap_service_users NAME...: project "service" and, per service, the user it logs in with
+# (password in secrets/service-NAME; [identity] service_user/service_password/service_project
+# in its config, see service_user_of): a service gets role "service" on it, an agent (NAME
+# ending in -agent) the user NAME-HOST confined to this host, with role "agent". No process of
+# the cloud runs as admin, and failed logins never lock these users out (docs/identity.md).
 bootstrap_service_users() {
   local name
   (($# > 0)) || return 0
   cloudctl_ensure --profile admin project create service
   for name in "$@"; do
-    ensure_user_with_role "$name" service admin "service-$name"
+    if [[ $name == *-agent ]]; then
+      ensure_user_with_role "$(service_user_of "$name")" service agent "service-$name" "$(hostname -s)"
+    else
+      ensure_user_with_role "$name" service service "service-$name"
+    fi
   done
-  log "bootstrap: service users $* (admin on project service)"
+  log "bootstrap: service users of $* (role service or agent on project service)"
 }

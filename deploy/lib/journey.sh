@@ -67,8 +67,12 @@ journey_reach_fip() {
 }
 
 journey_vm_try() {
-  local port id mac ip fip i
-  port=$(cloudctl --profile demo --json port create journey-vm --network demo-net --host "$(hostname -s)") || return 1
+  local port id mac ip fip i net project
+  # Only compute (or an admin) binds a port to a host: the admin makes demo's port here.
+  net=$(cloudctl --profile demo --json network show demo-net | jq -r .id) || return 1
+  project=$(cloudctl --profile demo --json whoami | jq -r .project_id) || return 1
+  port=$(cloudctl --profile admin --json port create journey-vm --network "$net" --project "$project" \
+    --host "$(hostname -s)") || return 1
   id=$(jq -r .id <<<"$port")
   mac=$(jq -r .mac_address <<<"$port")
   ip=$(jq -r '.fixed_ips[0].ip_address' <<<"$port")

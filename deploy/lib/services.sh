@@ -43,6 +43,12 @@ service_names() {
   for line in "${STRATUS_SERVICES[@]}"; do echo "${line%% *}"; done
 }
 
+# service_user_of NAME: the identity user a service or agent logs in with: the service's own
+# name, or for an agent NAME-HOST (an agent credential names the one host it may act for).
+service_user_of() {
+  if [[ $1 == *-agent ]]; then echo "$1-$(hostname -s)"; else echo "$1"; fi
+}
+
 service_built() { [[ -x $(service_field "$1" bin) ]]; }
 
 service_pidfile() { echo "$STRATUS_STATE/run/$1.pid"; }
@@ -76,7 +82,7 @@ write_service_config() {
       # Every other service verifies tokens with identity's keys, fetched from here.
       # and it calls other services with its own service user (see bootstrap_service_users).
       printf '\n[identity]\nurl = 127.0.0.1:7100\nservice_user = %s\nservice_password = %s\nservice_project = service\n' \
-        "$name" "$(secret "service-$name")"
+        "$(service_user_of "$name")" "$(secret "service-$name")"
     fi
     local extra=service_config_${name//-/_}
     if declare -F "$extra" >/dev/null; then

@@ -4,20 +4,13 @@
 //
 // Settings (file or STRATUS_* environment): server.listen, db.url, db.pool_size, bus.url,
 // identity.{bootstrap_admin_user, bootstrap_admin_password, bootstrap_admin_project,
-// public_endpoint, region, token_ttl, key_rotation, max_failed_logins, lockout},
-// log.{level, format}. See docs/identity.md.
-#include <memory>
-
-#include "common/bus/consumer.h"
-#include "common/bus/publisher.h"
-#include "common/bus/topology.h"
+// public_endpoint, region, token_ttl, key_rotation, max_failed_logins, lockout,
+// resync_interval}, tls.{ca_file, cert_file, key_file}, log.{level, format}.
+// See docs/identity.md.
 #include "common/config/config.h"
-#include "common/db/migrations.h"
-#include "common/outbox/outbox.h"
 #include "common/identity_client/identity_client.h"
-#include "common/rpc/server.h"
 #include "common/rpc/service_main.h"
-#include "common/task/periodic.h"
+#include "common/service/service_runtime.h"
 #include "services/identity/api/identity_api.h"
 
 using namespace stratus;
@@ -41,10 +34,9 @@ identity::Settings settings_from(const Config& config) {
 }
 
 int run(const Config& config) {
-  auto logger = log::Logger::from_config(config, "identity");
-  db::Pool pool(config.require("db.url"), static_cast<size_t>(config.get_int("db.pool_size", 8)), logger.child("db"));
-  db::migrate(pool, "outbox", db::outbox_migrations(), logger);
-  db::migrate(pool, "identity", db::identity_migrations(), logger);
+  ServiceRuntime runtime(config, {"identity", "127.0.0.1:7100", &db::identity_migrations(), /*is_identity=*/true});
+  auto& pool = runtime.pool();
+  const auto& logger = runtime.logger();
 
   // The verifier re-reads the keys when a token names one it has not seen (another replica rotated).
   auth::TokenVerifier verifier([&pool] {
@@ -63,38 +55,23 @@ int run(const Config& config) {
                    config.get("identity.bootstrap_admin_project", "admin"));
   domain.refresh_signing_keys();
   domain.reload_revocations();
-  std::string listen = config.get("server.listen", "127.0.0.1:7100");
-  domain.register_own_endpoint(config.get("identity.public_endpoint", listen));
+  domain.register_own_endpoint(config.get("identity.public_endpoint", runtime.listen_address()));
+  runtime.trust_own_tokens(verifier, revocations);
 
-  std::unique_ptr<bus::Publisher> publisher;
-  std::unique_ptr<outbox::Relay> relay;
-  std::unique_ptr<bus::Consumer> revocation_events;
-  if (config.find("bus.url")) {
-    publisher = std::make_unique<bus::Publisher>(bus::BusUrl::parse(config.require("bus.url")), logger.child("bus"));
-    relay = std::make_unique<outbox::Relay>(config.require("db.url"), *publisher, logger.child("outbox"));
+  if (runtime.bus_url()) {
     // Revocations made by other replicas; a reload after each reconnect covers what was missed.
-    revocation_events = identity_client::consume_revocation_events(bus::BusUrl::parse(config.require("bus.url")),
-                                                                   revocations, logger,
-                                                                   [&domain] { domain.reload_revocations(); });
+    runtime.add_consumer(identity_client::consume_revocation_events(*runtime.bus_url(), revocations, logger,
+                                                                    [&domain] { domain.reload_revocations(); }));
   } else {
     logger.warn("bus.url is not set: revocations reach other replicas only by periodic reload");
   }
-  PeriodicTask upkeep("identity-upkeep", std::chrono::seconds(config.get_int("identity.resync_interval", 30)),
-                      [&] {
-                        domain.refresh_signing_keys();
-                        domain.reload_revocations();
-                      },
-                      logger);
-
-  rpc::Authenticator authenticator(verifier, revocations);
-  identity::IdentityApi api(domain, authenticator, logger.child("api"));
-  rpc::Server server(listen, logger);
-  server.add_service(&api);
-  server.run_until_signal([&] {
-    upkeep.stop();
-    if (revocation_events) revocation_events->stop();
-    if (relay) relay->stop();
+  runtime.every("identity-upkeep", std::chrono::seconds(config.get_int("identity.resync_interval", 30)), [&] {
+    domain.refresh_signing_keys();
+    domain.reload_revocations();
   });
+
+  identity::IdentityApi api(domain, runtime.authenticator(), logger.child("api"));
+  runtime.serve(api);
   return 0;
 }
 

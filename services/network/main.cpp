@@ -43,7 +43,8 @@ int run(const Config& config) {
   ServiceRuntime runtime(config, {"network", "127.0.0.1:7300", &db::network_migrations()});
   network::Networking networking(runtime.pool(), settings, runtime.logger().child("networking"));
   network::NetworkApi api(networking, runtime.authenticator(), runtime.logger().child("api"));
-  runtime.serve(api);
+  network::NetworkAgentApi agent_api(networking, runtime.authenticator(), runtime.logger().child("agent-api"));
+  runtime.serve({&api, &agent_api});
   return 0;
 }
 

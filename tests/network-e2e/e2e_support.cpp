@@ -231,14 +231,19 @@ v1::Port NetworkClient::port(const std::string& network, const std::string& name
   v1::CreatePortRequest request;
   request.set_network(network);
   request.set_name(name);
-  request.set_host(host);
+  if (!binder_) request.set_host(host);
   request.set_device_owner("compute:e2e");
   if (groups) {
     auto* refs = request.mutable_security_groups();
     for (const auto& g : *groups) refs->add_security_groups(g);
   }
   if (!ip.empty()) request.add_fixed_ips()->set_ip_address(ip);
-  return must(call(&Stub::CreatePort, request), "create port " + name);
+  auto port = must(call(&Stub::CreatePort, request), "create port " + name);
+  if (!binder_) return port;
+  v1::UpdatePortRequest bind;
+  bind.set_port(port.id());
+  bind.set_host(host);
+  return must(binder_->call(&Stub::UpdatePort, bind), "bind port " + name + " to " + host);
 }
 
 v1::SecurityGroup NetworkClient::group(const std::string& name) const {
@@ -370,7 +375,7 @@ Tenant Cloud::tenant(const std::string& name) {
   auto member = identity_setup_->create_member(unique(name));
   return Tenant{member.project_id,
                 NetworkClient(grpc::CreateChannel(network_->address(), grpc::InsecureChannelCredentials()),
-                              member.token)};
+                              member.token, admin_.get())};
 }
 
 const v1::NetworkInfo& Cloud::external_network() {

@@ -74,8 +74,10 @@ using test_support::Reply;
 
 class NetworkClient {
  public:
-  NetworkClient(std::shared_ptr<grpc::Channel> channel, std::string token)
-      : stub_(std::make_shared<Stub>(channel)), token_(std::move(token)) {}
+  // `binder`: who binds this client's ports to a host (compute's part: the service role or
+  // an admin); null when this client may itself.
+  NetworkClient(std::shared_ptr<grpc::Channel> channel, std::string token, const NetworkClient* binder = nullptr)
+      : stub_(std::make_shared<Stub>(channel)), token_(std::move(token)), binder_(binder) {}
 
   template <typename Request, typename Response>
   Reply<Response> call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
@@ -92,7 +94,8 @@ class NetworkClient {
   v1::NetworkInfo network(const std::string& name, bool external = false) const;
   v1::Subnet subnet(const std::string& network, const std::string& cidr, const std::string& pool_start = "",
                     const std::string& pool_end = "") const;
-  // A port bound to `host`; `groups` absent: the project's default group.
+  // A port bound to `host` (by the binder, as compute would); `groups` absent: the project's
+  // default group.
   v1::Port port(const std::string& network, const std::string& name, const std::string& host,
                 const std::vector<std::string>* groups = nullptr, const std::string& ip = "") const;
   v1::SecurityGroup group(const std::string& name) const;
@@ -105,6 +108,7 @@ class NetworkClient {
  private:
   std::shared_ptr<Stub> stub_;
   std::string token_;
+  const NetworkClient* binder_;
 };
 
 struct Tenant {

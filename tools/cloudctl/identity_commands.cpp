@@ -137,6 +137,7 @@ void user_create(CommandContext& ctx) {
   request.set_name(name);
   request.set_password(*password);
   request.set_email(ctx.args.value_or("email", ""));
+  request.set_host(ctx.args.value_or("host", ""));
   ctx.output.object(call_identity(ctx, &Stub::CreateUser, request));
 }
 
@@ -271,8 +272,10 @@ void add_identity_commands(CommandTable& table) {
   table.add({{"project", "show"}, {"PROJECT"}, {}, {}, "", "show a project", project_show});
   table.add({{"project", "delete"}, {"PROJECT"}, {}, {}, "", "delete a project", project_delete});
 
-  table.add({{"user", "create"}, {"NAME"}, {}, {value_option("password"), flag_option("password-stdin"), value_option("email")},
-             "[--password P | --password-stdin] [--email E]", "create a user (asks for the password on a terminal)",
+  table.add({{"user", "create"}, {"NAME"}, {},
+             {value_option("password"), flag_option("password-stdin"), value_option("email"), value_option("host")},
+             "[--password-stdin] [--email E] [--host HOST]",
+             "create a user (asks for the password on a terminal; --host: an agent user confined to HOST)",
              user_create});
   table.add({{"user", "list"}, {}, {}, {}, "", "list users", user_list});
   table.add({{"user", "show"}, {"USER"}, {}, {}, "", "show a user", user_show});
@@ -284,7 +287,9 @@ void add_identity_commands(CommandTable& table) {
              "set a password; your own needs the current one (stdin: current line first, then new)", user_set_password});
 
   table.add({{"role", "add"}, {"ROLE"}, {}, {value_option("user"), value_option("project")}, "--user U --project P",
-             "give a user a role (admin, member, reader) on a project", role_add});
+             "give a user a role on a project: reader, member, admin (cloud-wide!), or for the cloud's own "
+             "processes service, agent",
+             role_add});
   table.add({{"role", "remove"}, {"ROLE"}, {}, {value_option("user"), value_option("project")}, "--user U --project P",
              "take a role away", role_remove});
   table.add({{"role", "list"}, {}, {}, {value_option("user"), value_option("project")}, "[--user U] [--project P]",

@@ -133,7 +133,8 @@ void port_create(CommandContext& ctx) {
   request.set_mac_address(ctx.args.value_or("mac-address", ""));
   request.set_device_id(ctx.args.value_or("device-id", ""));
   request.set_device_owner(ctx.args.value_or("device-owner", ""));
-  request.set_host(ctx.args.value_or("host", ""));
+  request.set_host(ctx.args.value_or("host", ""));        // admins (compute binds instances' ports)
+  request.set_project(ctx.args.value_or("project", ""));  // admins: on behalf of that project
   ctx.output.object(call_network(ctx, &Stub::CreatePort, request));
 }
 
@@ -302,8 +303,9 @@ void add_network_commands(CommandTable& table) {
   table.add({{"port", "create"}, {"NAME"}, {},
              {value_option("network"), repeated_option("fixed-ip"), repeated_option("security-group"),
               flag_option("no-security-group"), value_option("mac-address"), value_option("device-id"),
-              value_option("device-owner"), value_option("host")},
-             "--network N [--fixed-ip IP]... [--security-group SG]... [--no-security-group] [--mac-address MAC]",
+              value_option("device-owner"), value_option("host"), value_option("project")},
+             "--network N [--fixed-ip IP]... [--security-group SG]... [--no-security-group] [--mac-address MAC] "
+             "[--host HOST --project PROJECT_ID (admin)]",
              "create a port (default security group unless told otherwise)", port_create});
   table.add({{"port", "list"}, {}, {}, {value_option("server"), value_option("network")},
              "[--server SERVER_ID] [--network N]", "list ports", port_list});

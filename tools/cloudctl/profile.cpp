@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -84,6 +85,37 @@ std::string token_cache_path(const ConfigPaths& paths, const std::string& profil
   return paths.cache_dir + "/" + profile_name + ".token";
 }
 
+namespace {
+// A file-name-safe rendering of a user or project name: letters, digits, '-' and '_' kept,
+// anything else as %XX.
+std::string file_safe(const std::string& text) {
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += hex[c >> 4];
+      out += hex[c & 15];
+    }
+  }
+  return out;
+}
+}  // namespace
+
+std::string token_cache_path(const ConfigPaths& paths, const std::string& profile_name, const std::string& username,
+                             const std::string& project) {
+  return paths.cache_dir + "/" + profile_name + "@" + file_safe(username) + "@" + file_safe(project) + ".token";
+}
+
+bool CachedToken::belongs_to(const Profile& profile) const {
+  if (endpoint != profile.endpoint) return false;
+  if (!profile.username.empty() && profile.username != username) return false;
+  if (!profile.project.empty() && profile.project != project && profile.project != project_id) return false;
+  return true;
+}
+
 std::optional<CachedToken> load_token_cache(const std::string& path) {
   std::string text = read_file_if_exists(path);
   if (text.empty()) return std::nullopt;
@@ -95,6 +127,7 @@ std::optional<CachedToken> load_token_cache(const std::string& path) {
     token.endpoint = file.get("token.endpoint", "");
     token.username = file.get("token.username", "");
     token.project = file.get("token.project", "");
+    token.project_id = file.get("token.project_id", "");
     const std::string catalog_prefix = "catalog.";
     for (const auto& [key, value] : file.values())
       if (key.compare(0, catalog_prefix.size(), catalog_prefix) == 0)
@@ -125,7 +158,8 @@ std::string serialize(const CachedToken& token) {
       << "expires_at = " << seconds << "\n"
       << "endpoint = " << token.endpoint << "\n"
       << "username = " << token.username << "\n"
-      << "project = " << token.project << "\n";
+      << "project = " << token.project << "\n"
+      << "project_id = " << token.project_id << "\n";
   if (!token.catalog.empty()) {
     out << "[catalog]\n";
     for (const auto& [service, url] : token.catalog) out << service << " = " << url << "\n";

@@ -51,15 +51,25 @@ struct CachedToken {
   std::string endpoint;  // the identity endpoint it came from; another endpoint needs another token
   std::string username;  // who logged in (may differ from the profile's username)
   std::string project;   // the project name it is scoped to
+  std::string project_id;
   std::map<std::string, std::string> catalog;  // service -> host:port, filled on first use
 
   // Usable when it came from `endpoint` and does not expire within the safety margin,
   // so that a call started now does not reach the server with a just-expired token.
   bool usable(std::chrono::system_clock::time_point now, const std::string& for_endpoint) const;
+  // Whether it is a token of the identity `profile` names now (its file and the CLOUD_*
+  // environment): the same endpoint, and the same user and project where those are named.
+  // A script that sets CLOUD_USERNAME/CLOUD_PROJECT must act as that user, never as whoever
+  // the profile's cached token belongs to.
+  bool belongs_to(const struct Profile& profile) const;
 };
 inline constexpr std::chrono::seconds kTokenExpiryMargin{30};
 
 std::string token_cache_path(const ConfigPaths& paths, const std::string& profile_name);
+// The cache of a login as `username` into `project` with a profile that names someone else:
+// tokens are cached per identity, so logging in as another user replaces nobody's token.
+std::string token_cache_path(const ConfigPaths& paths, const std::string& profile_name, const std::string& username,
+                             const std::string& project);
 // nullopt when there is no cache or it cannot be read (then we log in again).
 std::optional<CachedToken> load_token_cache(const std::string& path);
 // Writes atomically with mode 0600, creating the directory with mode 0700.

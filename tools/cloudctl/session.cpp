@@ -70,7 +70,8 @@ void Session::load_cache_once() {
   if (cache_loaded_) return;
   cache_loaded_ = true;
   cached_ = load_token_cache(cache_path_);
-  if (cached_ && cached_->endpoint != profile_.endpoint) cached_.reset();  // from another cloud
+  // From another cloud, or of another user or project than the profile and environment name.
+  if (cached_ && !cached_->belongs_to(profile_)) cached_.reset();
 }
 
 std::optional<CachedToken> Session::cached_token() {
@@ -128,6 +129,11 @@ identity::Token Session::login(const std::string& username, const std::string& p
   cached.endpoint = identity_endpoint();
   cached.username = token.info().user_name();
   cached.project = token.info().project_name();
+  cached.project_id = token.info().project_id();
+  // A login as someone the profile does not name gets a cache of its own: it must neither
+  // replace the profile's own token nor be used where the profile's identity is meant.
+  if (!cached.belongs_to(profile_))
+    cache_path_ = token_cache_path(paths_, profile_.name, cached.username, cached.project);
   store(cached);
   return token;
 }

@@ -14,6 +14,7 @@ void to_proto(const auth::TokenClaims& c, v1::TokenInfo* out) {
   out->set_project_id(c.project_id);
   out->set_project_name(c.project_name);
   for (const auto& r : c.roles) out->add_roles(r);
+  out->set_host(c.host);
   out->mutable_issued_at()->set_seconds(c.issued_at_ms / 1000);
   out->mutable_issued_at()->set_nanos(static_cast<int32_t>(c.issued_at_ms % 1000) * 1000000);
   set_time(out->mutable_expires_at(), c.expires_at);
@@ -33,6 +34,7 @@ void to_proto(const UserRow& u, v1::User* out) {
   out->set_email(u.email);
   out->set_enabled(u.enabled);
   set_time(out->mutable_created_at(), u.created_at);
+  out->set_host(u.host);
 }
 
 void to_proto(const RoleAssignmentRow& a, v1::RoleAssignment* out) {
@@ -97,8 +99,11 @@ grpc::Status IdentityApi::Authenticate(grpc::ServerContext*, const v1::Authentic
 grpc::Status IdentityApi::ValidateToken(grpc::ServerContext* ctx, const v1::ValidateTokenRequest* req,
                                         v1::TokenInfo* resp) {
   return rpc::serve(logger_, "ValidateToken", [&] {
-    auth_.authenticate(*ctx);
-    to_proto(auth_.verify(req->token()), resp);
+    auto caller = auth_.authenticate(*ctx);
+    auto claims = auth_.verify(req->token());
+    // Anyone may check their own token; someone else's only the cloud's services and admins.
+    if (claims.token_id != caller.claims.token_id) auth::require_service(caller, "validating another token");
+    to_proto(claims, resp);
   });
 }
 
@@ -164,7 +169,8 @@ grpc::Status IdentityApi::DeleteProject(grpc::ServerContext* ctx, const v1::Dele
 // ---- users ----
 grpc::Status IdentityApi::CreateUser(grpc::ServerContext* ctx, const v1::CreateUserRequest* req, v1::User* resp) {
   return rpc::serve(logger_, "CreateUser", [&] {
-    to_proto(identity_.create_user(auth_.authenticate(*ctx), req->name(), req->password(), req->email()), resp);
+    to_proto(identity_.create_user(auth_.authenticate(*ctx), req->name(), req->password(), req->email(), req->host()),
+             resp);
   });
 }
 

@@ -1,5 +1,7 @@
 #include "services/identity/domain/identity.h"
 
+#include <set>
+
 #include <sodium.h>
 
 #include "common/auth/password.h"
@@ -22,7 +24,8 @@ std::string sha256(const std::string& data) {
 }
 
 void check_role_name(const std::string& role) {
-  if (!auth::is_known_role(role)) throw invalid_argument("role must be admin, member or reader, got '" + role + "'");
+  if (!auth::is_known_role(role))
+    throw invalid_argument("role must be admin, member, reader, service or agent, got '" + role + "'");
 }
 
 bool is_self(const Caller& caller, const UserRow& user) { return caller.user_id() == user.id; }
@@ -161,6 +164,7 @@ IssuedToken Identity::issue(const std::string& user_id, const std::string& proje
     c.project_id = p->id;
     c.project_name = p->name;
     c.roles = roles;
+    c.host = user->host;
     // Under the user's row lock, which revocations of this user also take: never earlier
     // than the latest of them, whatever the clock's resolution.
     c.issued_at_ms = std::max(auth::unix_now_ms(), store::latest_user_revocation_ms(tx, user->id));
@@ -191,6 +195,7 @@ IssuedToken Identity::authenticate_password(const std::string& user_name, const 
   if (user_name.empty() || password.empty()) throw unauthenticated("user name and password are required");
   struct Lookup {
     std::optional<UserRow> user;
+    bool machine = false;  // a service or agent user: never locked out by failed logins
     std::vector<std::string> project_ids;
     std::string requested_project_id;
   };
@@ -198,6 +203,7 @@ IssuedToken Identity::authenticate_password(const std::string& user_name, const 
     Lookup l;
     l.user = store::find_user(tx, user_name);
     if (!l.user) return l;
+    l.machine = store::has_machine_role(tx, l.user->id);
     for (const auto& p : store::projects_of_user(tx, l.user->id)) l.project_ids.push_back(p.id);
     if (!project.empty()) {
       auto p = store::find_project(tx, project);
@@ -210,16 +216,22 @@ IssuedToken Identity::authenticate_password(const std::string& user_name, const 
     throw bad_credentials();
   }
   const UserRow& user = *found.user;
-  // Counted before the (slow) check, so parallel guesses all count.
-  auto attempts = pool_.transact([&](pqxx::work& tx) { return store::count_login_attempt(tx, user.id); });
-  if (!attempts) throw unauthenticated("too many failed logins; try again later");
+  // The cloud's own processes must not be switched off by anyone sending wrong passwords for
+  // their users: service and agent users are never locked out. Their passwords are long
+  // random secrets, and guesses are bounded by the Argon2id gate like every other login.
+  std::optional<int> attempts;
+  if (!found.machine) {
+    // Counted before the (slow) check, so parallel guesses all count.
+    attempts = pool_.transact([&](pqxx::work& tx) { return store::count_login_attempt(tx, user.id); });
+    if (!attempts) throw unauthenticated("too many failed logins; try again later");
+  }
   if (!verify_password_bounded(user.password_hash, password)) {
-    bool lock = settings_.throttle.lock_after(*attempts);
+    bool lock = attempts && settings_.throttle.lock_after(*attempts);
     if (lock) pool_.transact([&](pqxx::work& tx) { store::lock_user(tx, user.id, settings_.throttle.lock_seconds); });
     logger_.warn("failed login", {{"user_id", user.id}, {"locked", lock ? "yes" : "no"}});
     throw bad_credentials();
   }
-  pool_.transact([&](pqxx::work& tx) { store::reset_login_attempts(tx, user.id); });
+  if (attempts) pool_.transact([&](pqxx::work& tx) { store::reset_login_attempts(tx, user.id); });
   if (!user.enabled) throw unauthenticated("user " + user.name + " is disabled");
 
   auto choice = choose_login_project(found.requested_project_id, found.project_ids);
@@ -278,8 +290,9 @@ std::vector<SigningKeyRow> Identity::published_signing_keys() {
   return keys_.published();
 }
 
-std::vector<RevocationRow> Identity::revocations(const Caller&) {
-  // Any authenticated caller: ids are no secrets, and services need this without admin rights.
+std::vector<RevocationRow> Identity::revocations(const Caller& caller) {
+  // Which users and tokens were revoked is no business of users: services and admins only.
+  auth::require_service(caller, "listing revocations");
   return pool_.transact([&](pqxx::work& tx) { return store::active_revocations(tx, auth::unix_now()); });
 }
 
@@ -346,15 +359,17 @@ void Identity::delete_project(const Caller& caller, const std::string& project) 
 // ---------------------------------------------------------------- users
 
 UserRow Identity::create_user(const Caller& caller, const std::string& name, const std::string& password,
-                              const std::string& email) {
+                              const std::string& email, const std::string& host) {
   auth::require_admin(caller, "creating a user");
   validate::name("user name", name);
   validate::email("email", email);
+  if (!host.empty()) validate::name("host", host);
   auth::check_password_strength(password, name);
   UserRow u;
   u.id = auth::random_uuid();
   u.name = name;
   u.email = email;
+  u.host = host;
   u.created_at = auth::unix_now();
   u.password_hash = auth::hash_password(password);
   pool_.transact([&](pqxx::work& tx) { store::insert_user(tx, u); });
@@ -448,6 +463,8 @@ RoleAssignmentRow Identity::add_role(const Caller& caller, const std::string& us
   return pool_.transact([&](pqxx::work& tx) {
     auto u = require_user(tx, user);
     auto p = require_project(tx, project);
+    if (role == auth::kRoleAgent && u.host.empty())
+      throw failed_precondition("the agent role needs a user that names its host (user create --host HOST)");
     if (!store::add_role(tx, u.id, p.id, role))
       throw already_exists("role assignment", role + " for " + u.name + " on " + p.name);
     logger_.info("role granted", {{"user_id", u.id}, {"project_id", p.id}, {"role", role}});
@@ -517,8 +534,13 @@ void Identity::delete_access_key(const Caller& caller, const std::string& key_id
 
 EndpointRow Identity::register_endpoint(const Caller& caller, const std::string& service, const std::string& url,
                                         const std::string& region) {
-  auth::require_admin(caller, "registering an endpoint");
-  validate::name("service", service);
+  // Each service registers itself at start with its service credential.
+  auth::require_service(caller, "registering an endpoint");
+  static const std::set<std::string> kServices = {"identity", "image", "network", "compute",
+                                                  "block-storage", "ec2", "dashboard"};
+  if (!kServices.count(service))
+    throw invalid_argument("unknown service '" + service.substr(0, 64) +
+                           "': one of identity, image, network, compute, block-storage, ec2, dashboard");
   validate::host_port("endpoint url", url);
   std::string r = region.empty() ? settings_.region : region;
   validate::name("region", r);

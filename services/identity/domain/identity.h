@@ -74,8 +74,9 @@ class Identity {
   void delete_project(const auth::Caller& caller, const std::string& project);
 
   // ---- users ----
+  // `host`: for an agent user, the hypervisor host its tokens are confined to.
   UserRow create_user(const auth::Caller& caller, const std::string& name, const std::string& password,
-                      const std::string& email);
+                      const std::string& email, const std::string& host = "");
   UserRow get_user(const auth::Caller& caller, const std::string& user);
   std::vector<UserRow> list_users(const auth::Caller& caller);
   UserRow update_user(const auth::Caller& caller, const std::string& user, const UserChanges& changes);

@@ -12,7 +12,7 @@ constexpr const char* kProjectColumns =
     "id::text, name, description, enabled, extract(epoch from created_at)::bigint";
 constexpr const char* kUserColumns =
     "id::text, name, email, enabled, password_hash, failed_logins, "
-    "coalesce(extract(epoch from locked_until)::bigint, 0), extract(epoch from created_at)::bigint";
+    "coalesce(extract(epoch from locked_until)::bigint, 0), extract(epoch from created_at)::bigint, host";
 
 ProjectRow project_from(const pqxx::row& r) {
   return ProjectRow{r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<bool>(),
@@ -29,6 +29,7 @@ UserRow user_from(const pqxx::row& r) {
   u.failed_logins = r[5].as<int>();
   u.locked_until = r[6].as<int64_t>();
   u.created_at = r[7].as<int64_t>();
+  u.host = r[8].as<std::string>();
   return u;
 }
 
@@ -92,8 +93,8 @@ void delete_project(pqxx::work& tx, const std::string& id) {
 // ---- users ----
 void insert_user(pqxx::work& tx, const UserRow& u) {
   insert_unique("user", u.name, [&] {
-    tx.exec_params("INSERT INTO users (id, name, email, enabled, password_hash) VALUES ($1, $2, $3, $4, $5)", u.id,
-                   u.name, u.email, u.enabled, u.password_hash);
+    tx.exec_params("INSERT INTO users (id, name, email, enabled, password_hash, host) VALUES ($1, $2, $3, $4, $5, $6)",
+                   u.id, u.name, u.email, u.enabled, u.password_hash, u.host);
   });
 }
 
@@ -169,6 +170,12 @@ bool remove_role(pqxx::work& tx, const std::string& user_id, const std::string& 
       "DELETE FROM role_assignments WHERE user_id = $1::uuid AND project_id = $2::uuid AND role = $3", user_id,
       project_id, role);
   return r.affected_rows() == 1;
+}
+
+bool has_machine_role(pqxx::work& tx, const std::string& user_id) {
+  return !tx.exec_params("SELECT 1 FROM role_assignments WHERE user_id = $1::uuid AND role IN ('service', 'agent') LIMIT 1",
+                         user_id)
+              .empty();
 }
 
 std::vector<std::string> roles_of(pqxx::work& tx, const std::string& user_id, const std::string& project_id) {

@@ -29,6 +29,7 @@ struct UserRow {
   int failed_logins = 0;
   int64_t locked_until = 0;  // unix seconds; 0 when not locked
   int64_t created_at = 0;
+  std::string host;  // an agent user's host (tokens carry it); empty for everyone else
 };
 
 struct RoleAssignmentRow {
@@ -91,6 +92,8 @@ bool is_revoked(pqxx::work& tx, const std::string& token_id, const std::string& 
 // role assignments
 bool add_role(pqxx::work& tx, const std::string& user_id, const std::string& project_id, const std::string& role);
 bool remove_role(pqxx::work& tx, const std::string& user_id, const std::string& project_id, const std::string& role);
+// True when the user holds the service or agent role on any project: a machine credential.
+bool has_machine_role(pqxx::work& tx, const std::string& user_id);
 std::vector<std::string> roles_of(pqxx::work& tx, const std::string& user_id, const std::string& project_id);
 std::vector<RoleAssignmentRow> role_assignments(pqxx::work& tx, const std::string& user_id,
                                                 const std::string& project_id);  // empty = any

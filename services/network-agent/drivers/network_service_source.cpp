@@ -1,16 +1,18 @@
 #include "drivers/network_service_source.h"
 
+#include <algorithm>
+
 #include "common/rpc/status.h"
+#include "common/validate/validate.h"
 
 namespace stratus::network_agent {
 
 namespace v1 = cloud::network::v1;
 
 NetworkServiceSource::NetworkServiceSource(const std::string& endpoint, identity_client::IdentityConnection& identity,
-                                           std::chrono::milliseconds call_timeout)
-    : identity_(identity),
-      call_timeout_(call_timeout),
-      stub_(v1::Network::NewStub(grpc::CreateChannel(endpoint, grpc::InsecureChannelCredentials()))) {}
+                                           std::chrono::milliseconds call_timeout,
+                                           const rpc::ChannelFactory& channels)
+    : identity_(identity), call_timeout_(call_timeout), stub_(v1::NetworkAgent::NewStub(channels.open(endpoint))) {}
 
 void NetworkServiceSource::prepare(grpc::ClientContext& context) {
   context.AddMetadata("authorization", "Bearer " + identity_.service_token());
@@ -31,6 +33,24 @@ std::optional<v1::PortBinding> NetworkServiceSource::port_binding(const std::str
     return std::nullopt;
   rpc::check(status, "GetPortBinding " + port_id);
   return binding;
+}
+
+std::vector<v1::PortBinding> NetworkServiceSource::port_bindings(const std::vector<std::string>& port_ids) {
+  std::vector<v1::PortBinding> out;
+  constexpr size_t kBatch = 1000;  // the service's limit per call
+  for (size_t start = 0; start < port_ids.size(); start += kBatch) {
+    grpc::ClientContext context;
+    prepare(context);
+    v1::GetPortBindingsRequest request;
+    for (size_t i = start; i < std::min(port_ids.size(), start + kBatch); ++i) {
+      // An iface-id that is no UUID names no port (see port_binding): leave it out.
+      if (validate::is_uuid(port_ids[i])) request.add_port_ids(port_ids[i]);
+    }
+    v1::GetPortBindingsResponse response;
+    rpc::check(stub_->GetPortBindings(&context, request, &response), "GetPortBindings");
+    for (auto& b : *response.mutable_bindings()) out.push_back(std::move(b));
+  }
+  return out;
 }
 
 std::vector<v1::PortBinding> NetworkServiceSource::ports_on_host(const std::string& host) {

@@ -10,13 +10,16 @@
 
 namespace stratus::network_agent {
 
-// The network service's agent calls, made with the service token.
+// The network service's agent-facing API (NetworkAgent), called with this host's agent
+// credential: the service answers it only about ports bound to this host.
 class NetworkServiceSource : public DesiredStateSource {
  public:
   NetworkServiceSource(const std::string& endpoint, identity_client::IdentityConnection& identity,
-                       std::chrono::milliseconds call_timeout = std::chrono::seconds(10));
+                       std::chrono::milliseconds call_timeout = std::chrono::seconds(10),
+                       const rpc::ChannelFactory& channels = rpc::ChannelFactory());
 
   std::optional<cloud::network::v1::PortBinding> port_binding(const std::string& port_id) override;
+  std::vector<cloud::network::v1::PortBinding> port_bindings(const std::vector<std::string>& port_ids) override;
   std::vector<cloud::network::v1::PortBinding> ports_on_host(const std::string& host) override;
   void report_status(const std::string& port_id, const std::string& host, const std::string& status) override;
 
@@ -25,7 +28,7 @@ class NetworkServiceSource : public DesiredStateSource {
 
   identity_client::IdentityConnection& identity_;
   std::chrono::milliseconds call_timeout_;
-  std::unique_ptr<cloud::network::v1::Network::Stub> stub_;
+  std::unique_ptr<cloud::network::v1::NetworkAgent::Stub> stub_;
 };
 
 }  // namespace stratus::network_agent

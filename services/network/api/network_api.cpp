@@ -438,13 +438,23 @@ grpc::Status NetworkApi::SetQuota(grpc::ServerContext* ctx, const v1::SetQuotaRe
 }
 
 // ---- for the network agents ----
-grpc::Status NetworkApi::GetPortBinding(grpc::ServerContext* ctx, const v1::GetPortBindingRequest* req,
+// ---- NetworkAgent ----
+
+grpc::Status NetworkAgentApi::GetPortBinding(grpc::ServerContext* ctx, const v1::GetPortBindingRequest* req,
                                         v1::PortBinding* resp) {
   return rpc::serve(logger_, "GetPortBinding",
                     [&] { to_proto(networking_.port_binding(auth_.authenticate(*ctx), req->port_id()), resp); });
 }
 
-grpc::Status NetworkApi::ListPortsOnHost(grpc::ServerContext* ctx, const v1::ListPortsOnHostRequest* req,
+grpc::Status NetworkAgentApi::GetPortBindings(grpc::ServerContext* ctx, const v1::GetPortBindingsRequest* req,
+                                              v1::GetPortBindingsResponse* resp) {
+  return rpc::serve(logger_, "GetPortBindings", [&] {
+    std::vector<std::string> ids(req->port_ids().begin(), req->port_ids().end());
+    for (const auto& b : networking_.port_bindings(auth_.authenticate(*ctx), ids)) to_proto(b, resp->add_bindings());
+  });
+}
+
+grpc::Status NetworkAgentApi::ListPortsOnHost(grpc::ServerContext* ctx, const v1::ListPortsOnHostRequest* req,
                                          v1::ListPortsOnHostResponse* resp) {
   return rpc::serve(logger_, "ListPortsOnHost", [&] {
     for (const auto& b : networking_.ports_on_host(auth_.authenticate(*ctx), req->host()))
@@ -452,7 +462,7 @@ grpc::Status NetworkApi::ListPortsOnHost(grpc::ServerContext* ctx, const v1::Lis
   });
 }
 
-grpc::Status NetworkApi::GetSecurityGroupMembers(grpc::ServerContext* ctx,
+grpc::Status NetworkAgentApi::GetSecurityGroupMembers(grpc::ServerContext* ctx,
                                                  const v1::GetSecurityGroupMembersRequest* req,
                                                  v1::SecurityGroupMembers* resp) {
   return rpc::serve(logger_, "GetSecurityGroupMembers", [&] {
@@ -467,7 +477,7 @@ grpc::Status NetworkApi::GetSecurityGroupMembers(grpc::ServerContext* ctx,
   });
 }
 
-grpc::Status NetworkApi::UpdatePortStatus(grpc::ServerContext* ctx, const v1::UpdatePortStatusRequest* req,
+grpc::Status NetworkAgentApi::UpdatePortStatus(grpc::ServerContext* ctx, const v1::UpdatePortStatusRequest* req,
                                           v1::Port* resp) {
   return rpc::serve(logger_, "UpdatePortStatus", [&] {
     to_proto(networking_.update_port_status(auth_.authenticate(*ctx), req->port_id(), req->host(), req->status()),

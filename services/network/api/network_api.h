@@ -1,6 +1,7 @@
 #pragma once
-// gRPC handlers for cloud.network.v1.Network: authenticate the caller, translate the
-// request, call the domain, translate the answer. No logic of their own.
+// gRPC handlers for cloud.network.v1.Network (the public API) and NetworkAgent (the
+// agent-facing one): authenticate the caller, translate the request, call the domain,
+// translate the answer. No logic of their own.
 #include "common/log/log.h"
 #include "common/rpc/authenticator.h"
 #include "network/v1/network.grpc.pb.h"
@@ -46,7 +47,20 @@ class NetworkApi final : public v1::Network::Service {
   grpc::Status DeleteFloatingIp(grpc::ServerContext*, const v1::DeleteFloatingIpRequest*, v1::Empty*) override;
   grpc::Status GetQuota(grpc::ServerContext*, const v1::GetQuotaRequest*, v1::Quota*) override;
   grpc::Status SetQuota(grpc::ServerContext*, const v1::SetQuotaRequest*, v1::Quota*) override;
+
+ private:
+  Networking& networking_;
+  const rpc::Authenticator& auth_;
+  log::Logger logger_;
+};
+
+class NetworkAgentApi final : public v1::NetworkAgent::Service {
+ public:
+  NetworkAgentApi(Networking& networking, const rpc::Authenticator& auth, log::Logger logger)
+      : networking_(networking), auth_(auth), logger_(std::move(logger)) {}
+
   grpc::Status GetPortBinding(grpc::ServerContext*, const v1::GetPortBindingRequest*, v1::PortBinding*) override;
+  grpc::Status GetPortBindings(grpc::ServerContext*, const v1::GetPortBindingsRequest*, v1::GetPortBindingsResponse*) override;
   grpc::Status ListPortsOnHost(grpc::ServerContext*, const v1::ListPortsOnHostRequest*, v1::ListPortsOnHostResponse*) override;
   grpc::Status GetSecurityGroupMembers(grpc::ServerContext*, const v1::GetSecurityGroupMembersRequest*, v1::SecurityGroupMembers*) override;
   grpc::Status UpdatePortStatus(grpc::ServerContext*, const v1::UpdatePortStatusRequest*, v1::Port*) override;

@@ -35,19 +35,42 @@ PortBindingView Networking::binding_of(pqxx::work& tx, const PortRow& port) {
   return view;
 }
 
+namespace {
+
+// An agent sees only the ports bound to its own host; to it, any other port does not exist.
+bool visible_to(const Caller& caller, const PortRow& port) {
+  return caller.acts_for_any_project() || (!caller.agent_host().empty() && port.host == caller.agent_host());
+}
+
+}  // namespace
+
 PortBindingView Networking::port_binding(const Caller& caller, const std::string& port_id) {
-  auth::require_admin(caller, "reading a port binding");
+  auth::require_agent(caller, "reading a port binding");
   validate::uuid("port_id", port_id);
   return pool_.transact([&](pqxx::work& tx) {
     auto port = store::find_port(tx, port_id, "");
-    if (!port) throw not_found("port", port_id);
+    if (!port || !visible_to(caller, *port)) throw not_found("port", port_id);
     return binding_of(tx, *port);
   });
 }
 
+std::vector<PortBindingView> Networking::port_bindings(const Caller& caller, const std::vector<std::string>& port_ids) {
+  auth::require_agent(caller, "reading port bindings");
+  if (port_ids.size() > 1000) throw invalid_argument("ask for at most 1,000 ports at once");
+  for (const auto& id : port_ids) validate::uuid("port_ids", id);
+  return pool_.transact([&](pqxx::work& tx) {
+    std::vector<PortBindingView> out;
+    for (const auto& id : port_ids) {
+      auto port = store::find_port(tx, id, "");
+      if (port && visible_to(caller, *port)) out.push_back(binding_of(tx, *port));
+    }
+    return out;
+  });
+}
+
 std::vector<PortBindingView> Networking::ports_on_host(const Caller& caller, const std::string& host) {
-  auth::require_admin(caller, "listing the ports of a host");
   if (host.empty()) throw invalid_argument("name the host");
+  auth::require_agent_of(caller, host, "listing the ports of a host");
   return pool_.transact([&](pqxx::work& tx) {
     std::vector<PortBindingView> out;
     for (const auto& port : store::list_ports(tx, {"", "", "", host})) out.push_back(binding_of(tx, port));
@@ -56,7 +79,7 @@ std::vector<PortBindingView> Networking::ports_on_host(const Caller& caller, con
 }
 
 std::vector<MemberRow> Networking::security_group_members(const Caller& caller, const std::string& group_id) {
-  auth::require_admin(caller, "listing the members of a security group");
+  auth::require_service(caller, "listing the members of a security group");
   validate::uuid("security_group_id", group_id);
   return pool_.transact([&](pqxx::work& tx) {
     if (!store::find_security_group(tx, group_id, "")) throw not_found("security group", group_id);

@@ -115,14 +115,25 @@ void Networking::allocate_fixed_ips(pqxx::work& tx, const Caller& caller, PortRo
   }
 }
 
+namespace {
+
+// Only compute binds a port to a host (OpenStack's binding:host_id): a user who could would
+// steer traffic to a hypervisor of their choice.
+void check_may_bind(const Caller& caller, const std::string& host) {
+  if (!host.empty()) auth::require_service(caller, "binding a port to a host");
+}
+
+}  // namespace
+
 PortRow Networking::create_port(const Caller& caller, const PortSpec& spec) {
   check_port_texts(spec.name, spec.device_owner, spec.device_id, spec.host);
+  check_may_bind(caller, spec.host);
   std::string project_id = acting_project(caller, spec.project);
   auth::authorize(caller, project_id, Access::Write);
   std::string requested_mac = spec.mac_address.empty() ? "" : require_port_mac(spec.mac_address);
   return pool_.transact([&](pqxx::work& tx) {
     auto network = require_network(tx, caller, spec.network);
-    if (network.project_id != project_id && !network.shared && !caller.is_admin())
+    if (network.project_id != project_id && !network.shared && !caller.acts_for_any_project())
       throw permission_denied("ports on network " + network.name +
                               " need the admin role (it is external: use a floating IP instead)");
     store::lock_project(tx, project_id);
@@ -156,7 +167,8 @@ PortRow Networking::get_port(const Caller& caller, const std::string& port) {
 
 std::vector<PortRow> Networking::list_ports(const Caller& caller, const PortQuery& query) {
   auth::authorize(caller, caller.project_id(), Access::Read);
-  std::string project_id = caller.is_admin() && query.project.empty() ? "" : acting_project(caller, query.project);
+  std::string project_id =
+      caller.acts_for_any_project() && query.project.empty() ? "" : acting_project(caller, query.project);
   return pool_.transact([&](pqxx::work& tx) {
     store::PortFilter filter{project_id, "", query.device_id, query.host};
     if (!query.network.empty()) filter.network_id = require_network(tx, caller, query.network).id;
@@ -167,6 +179,7 @@ std::vector<PortRow> Networking::list_ports(const Caller& caller, const PortQuer
 PortRow Networking::update_port(const Caller& caller, const std::string& ref, const PortChanges& changes) {
   check_port_texts(changes.name.value_or(""), changes.device_owner.value_or(""), changes.device_id.value_or(""),
                    changes.host.value_or(""));
+  if (changes.host) auth::require_service(caller, "binding a port to a host");
   return pool_.transact([&](pqxx::work& tx) {
     auto port = require_port(tx, caller, ref);
     auth::authorize(caller, port.project_id, Access::Write);
@@ -214,12 +227,16 @@ void Networking::delete_port(const Caller& caller, const std::string& ref) {
 
 PortRow Networking::update_port_status(const Caller& caller, const std::string& port_id, const std::string& host,
                                        const std::string& status) {
-  auth::require_admin(caller, "reporting a port's status");
+  auth::require_agent_of(caller, host, "reporting a port's status");
   validate::uuid("port_id", port_id);
   if (status != kStatusActive && status != kStatusDown)
     throw invalid_argument("status must be ACTIVE or DOWN, got '" + status + "'");
   return pool_.transact([&](pqxx::work& tx) {
-    auto port = require_port(tx, caller, port_id);
+    auto found = store::find_port(tx, port_id, "");
+    if (!found) throw not_found("port", port_id);
+    auto port = *found;
+    // An agent is told nothing about where a port of another host lives.
+    if (port.host != host && !caller.acts_for_any_project()) throw not_found("port", port_id);
     if (port.host != host)
       throw failed_precondition("port " + port.id + " is bound to host '" + port.host + "', not '" + host + "'");
     if (port.status == status) return port;
