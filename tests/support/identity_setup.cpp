@@ -11,8 +11,6 @@ namespace idv1 = cloud::identity::v1;
 
 namespace {
 
-const std::string kMemberPassword = "Tenant-Password-93q";
-
 template <typename Request, typename Response>
 Response identity_call(idv1::Identity::Stub& stub,
                        grpc::Status (idv1::Identity::Stub::*method)(grpc::ClientContext*, const Request&, Response*),
@@ -87,6 +85,35 @@ IdentitySetup::Member IdentitySetup::create_member(const std::string& project_na
   grant.set_role(role);
   identity_call(*stub_, &idv1::Identity::Stub::AddRole, grant, admin_token_, "grant " + role);
   return Member{created.id(), project_name, user.name(), login(user.name(), kMemberPassword, project_name)};
+}
+
+IdentitySetup::Member IdentitySetup::create_machine_user(const std::string& user_name, const std::string& role,
+                                                        const std::string& project, const std::string& password,
+                                                        const std::string& host) const {
+  idv1::CreateProjectRequest create_project;
+  create_project.set_name(project);
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + admin_token_);
+  idv1::Project made;
+  auto status = stub_->CreateProject(&context, create_project, &made);  // ALREADY_EXISTS is fine
+  if (!status.ok() && status.error_code() != grpc::StatusCode::ALREADY_EXISTS)
+    throw std::runtime_error("create project failed: " + describe(status));
+  idv1::CreateUserRequest user;
+  user.set_name(user_name);
+  user.set_password(password);
+  user.set_host(host);
+  identity_call(*stub_, &idv1::Identity::Stub::CreateUser, user, admin_token_, "create user " + user_name);
+  idv1::RoleRequest grant;
+  grant.set_user(user_name);
+  grant.set_project(project);
+  grant.set_role(role);
+  identity_call(*stub_, &idv1::Identity::Stub::AddRole, grant, admin_token_, "grant " + role);
+  idv1::AuthenticateRequest login_request;
+  login_request.mutable_password()->set_username(user_name);
+  login_request.mutable_password()->set_password(password);
+  login_request.set_project(project);
+  auto token = identity_call(*stub_, &idv1::Identity::Stub::Authenticate, login_request, "", "login of " + user_name);
+  return Member{token.info().project_id(), project, user_name, token.token()};
 }
 
 }  // namespace stratus::test_support

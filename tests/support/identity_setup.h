@@ -11,6 +11,7 @@
 namespace stratus::test_support {
 
 inline const std::string kBootstrapAdminPassword = "Bootstrap-Admin-Pw-7";
+inline const std::string kMemberPassword = "Tenant-Password-93q";  // of create_member's users
 
 // An identity process on `db_url` whose bootstrap admin is admin/kBootstrapAdminPassword.
 ServiceOptions identity_service_options(const std::string& identity_binary, const std::string& db_url);
@@ -34,6 +35,11 @@ class IdentitySetup {
   };
   // A new project (named exactly `project_name`) with a user holding `role` on it, logged in.
   Member create_member(const std::string& project_name, const std::string& role = "member") const;
+  // A user of the cloud's own processes (role "service" or "agent") on project `project`
+  // (made when absent), with `password`; `host` for an agent user. Logged in.
+  Member create_machine_user(const std::string& user_name, const std::string& role, const std::string& project,
+                             const std::string& password, const std::string& host = "") const;
+  cloud::identity::v1::Identity::Stub& stub() const { return *stub_; }
 
  private:
   std::unique_ptr<cloud::identity::v1::Identity::Stub> stub_;
