@@ -29,7 +29,7 @@ using test_support::Reply;
 class NetworkClient {
  public:
   NetworkClient(std::shared_ptr<grpc::Channel> channel, std::string token)
-      : stub_(std::make_shared<Stub>(channel)), agent_stub_(std::make_shared<AgentStub>(channel)),
+      : channel_(channel), stub_(std::make_shared<Stub>(channel)), agent_stub_(std::make_shared<AgentStub>(channel)),
         token_(std::move(token)) {}
 
   template <typename Request, typename Response>
@@ -42,6 +42,10 @@ class NetworkClient {
                        const Request& request) const {
     return call_on(*agent_stub_, method, request);
   }
+
+  // For calls made by reflection (tests/network/api_fuzz.h).
+  const std::shared_ptr<grpc::Channel>& channel() const { return channel_; }
+  const std::string& token() const { return token_; }
 
   // The calls most tests make.
   Reply<v1::NetworkInfo> create_network(const std::string& name, bool external = false, bool shared = false) const;
@@ -61,6 +65,7 @@ class NetworkClient {
     return reply;
   }
 
+  std::shared_ptr<grpc::Channel> channel_;
   std::shared_ptr<Stub> stub_;
   std::shared_ptr<AgentStub> agent_stub_;
   std::string token_;

@@ -2,6 +2,7 @@
 // the same project (moving it when it was elsewhere), release.
 #include "common/auth/token.h"
 #include "common/error/error.h"
+#include "common/validate/validate.h"
 #include "services/network/domain/events.h"
 #include "services/network/domain/networking.h"
 
@@ -24,9 +25,10 @@ NetworkRow the_external_network(pqxx::work& tx) {
 
 }  // namespace
 
-FloatingIpRow Networking::require_floating_ip(pqxx::work& tx, const Caller& caller, const std::string& ref,
+FloatingIpRow Networking::require_floating_ip(pqxx::work& tx, const Caller& caller, const std::string& raw_ref,
                                              bool for_update) {
-  if (ref.empty()) throw invalid_argument("name the floating IP (its id or address)");
+  if (raw_ref.empty()) throw invalid_argument("name the floating IP (its id or address)");
+  std::string ref = validate::reference("floating IP", raw_ref);
   auto fip = store::find_floating_ip(tx, ref, for_update);
   if (!fip || !auth::allowed(caller, fip->project_id, Access::Read)) throw not_found("floating IP", ref);
   return *fip;

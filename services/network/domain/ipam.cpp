@@ -8,7 +8,7 @@
 namespace stratus::network {
 namespace {
 
-std::string quoted(const std::string& text) { return "'" + text + "'"; }
+std::string quoted(const std::string& text) { return "'" + echo(text) + "'"; }
 
 std::vector<std::string> split(const std::string& text, char separator) {
   std::vector<std::string> parts;
@@ -70,7 +70,7 @@ std::string IpRange::str() const { return format_ipv4(first) + "-" + format_ipv4
 IpRange require_ip_range(const std::string& field, const std::string& start, const std::string& end) {
   IpRange range{require_ipv4(field + " start", start), require_ipv4(field + " end", end)};
   if (range.first > range.last)
-    throw invalid_argument(field + " " + start + "-" + end + " starts after it ends");
+    throw invalid_argument(field + " " + range.str() + " starts after it ends");
   return range;
 }
 
@@ -100,15 +100,18 @@ std::optional<Ipv4> plan_gateway(const SubnetRequest& request, const Ipv4Cidr& c
   if (request.gateway_ip.empty()) return cidr.first() + 1;
   Ipv4 gateway = require_ipv4("gateway_ip", request.gateway_ip);
   if (!cidr.contains(gateway))
-    throw invalid_argument("gateway_ip " + request.gateway_ip + " is outside the subnet " + cidr.str());
+    throw invalid_argument("gateway_ip " + format_ipv4(gateway) + " is outside the subnet " + cidr.str());
   if (gateway == cidr.first() || gateway == cidr.last())
-    throw invalid_argument("gateway_ip " + request.gateway_ip + " is the network or broadcast address of " +
+    throw invalid_argument("gateway_ip " + format_ipv4(gateway) + " is the network or broadcast address of " +
                            cidr.str());
   return gateway;
 }
 
 std::vector<IpRange> plan_pools(const SubnetRequest& request, const Ipv4Cidr& cidr, std::optional<Ipv4> gateway) {
   if (request.allocation_pools.empty()) return default_pools(cidr, gateway);
+  if (request.allocation_pools.size() > kMaxAllocationPools)
+    throw invalid_argument("a subnet has at most " + std::to_string(kMaxAllocationPools) + " allocation pools, got " +
+                           std::to_string(request.allocation_pools.size()));
   std::vector<IpRange> pools;
   for (const auto& [start, end] : request.allocation_pools) {
     IpRange pool = require_ip_range("allocation pool", start, end);
@@ -128,23 +131,71 @@ std::vector<IpRange> plan_pools(const SubnetRequest& request, const Ipv4Cidr& ci
 
 }  // namespace
 
+const std::vector<Ipv4Cidr>& reserved_blocks() {
+  static const std::vector<Ipv4Cidr> blocks = {
+      {0x00000000, 8}, {0x7F000000, 8}, {0xA9FE0000, 16}, {0xE0000000, 4}, {0xF0000000, 4}};
+  return blocks;
+}
+
+namespace {
+
+void check_not_reserved(const Ipv4Cidr& cidr) {
+  static const char* kWhat[] = {"'this network'", "loopback", "link-local", "multicast", "reserved"};
+  const auto& blocks = reserved_blocks();
+  for (size_t i = 0; i < blocks.size(); ++i)
+    if (blocks[i].overlaps(cidr))
+      throw invalid_argument("cidr " + cidr.str() + " overlaps the " + kWhat[i] + " block " + blocks[i].str() +
+                             ", which no subnet may use");
+}
+
+std::vector<std::string> plan_dns(const SubnetRequest& request) {
+  if (request.dns_nameservers.size() > kMaxDnsNameservers)
+    throw invalid_argument("a subnet has at most " + std::to_string(kMaxDnsNameservers) + " DNS nameservers, got " +
+                           std::to_string(request.dns_nameservers.size()));
+  std::vector<std::string> servers;
+  for (const auto& dns : request.dns_nameservers) {
+    std::string server = format_ipv4(require_ipv4("dns nameserver", dns));
+    if (std::find(servers.begin(), servers.end(), server) != servers.end())
+      throw invalid_argument("dns nameserver " + server + " is given twice");
+    servers.push_back(server);
+  }
+  return servers;
+}
+
+std::vector<HostRouteSpec> plan_routes(const SubnetRequest& request, const Ipv4Cidr& cidr) {
+  if (request.host_routes.size() > kMaxHostRoutes)
+    throw invalid_argument("a subnet has at most " + std::to_string(kMaxHostRoutes) + " host routes, got " +
+                           std::to_string(request.host_routes.size()));
+  std::vector<HostRouteSpec> routes;
+  for (const auto& route : request.host_routes) {
+    auto destination = require_ipv4_cidr("host route destination", route.destination);
+    Ipv4 nexthop = require_ipv4("host route nexthop", route.nexthop);
+    if (!cidr.contains(nexthop))
+      throw invalid_argument("host route nexthop " + format_ipv4(nexthop) + " is outside the subnet " + cidr.str());
+    if (nexthop == cidr.first() || nexthop == cidr.last())
+      throw invalid_argument("host route nexthop " + format_ipv4(nexthop) + " is the network or broadcast address of " +
+                             cidr.str());
+    for (const auto& other : routes)
+      if (other.destination == destination.str())
+        throw invalid_argument("host route destination " + destination.str() + " is given twice");
+    routes.push_back({destination.str(), format_ipv4(nexthop)});
+  }
+  return routes;
+}
+
+}  // namespace
+
 SubnetLayout plan_subnet(const SubnetRequest& request) {
   SubnetLayout layout;
   layout.cidr = require_ipv4_cidr("cidr", request.cidr);
   if (layout.cidr.prefix < kMinSubnetPrefix || layout.cidr.prefix > kMaxSubnetPrefix)
-    throw invalid_argument("cidr " + request.cidr + ": the prefix length must be between " +
+    throw invalid_argument("cidr " + layout.cidr.str() + ": the prefix length must be between " +
                            std::to_string(kMinSubnetPrefix) + " and " + std::to_string(kMaxSubnetPrefix));
+  check_not_reserved(layout.cidr);
   layout.gateway = plan_gateway(request, layout.cidr);
   layout.pools = plan_pools(request, layout.cidr, layout.gateway);
-  for (const auto& dns : request.dns_nameservers)
-    layout.dns_nameservers.push_back(format_ipv4(require_ipv4("dns nameserver", dns)));
-  for (const auto& route : request.host_routes) {
-    auto destination = require_ipv4_cidr("host route destination", route.destination);
-    Ipv4 nexthop = require_ipv4("host route nexthop", route.nexthop);
-    if (!layout.cidr.contains(nexthop))
-      throw invalid_argument("host route nexthop " + route.nexthop + " is outside the subnet " + layout.cidr.str());
-    layout.host_routes.push_back({destination.str(), format_ipv4(nexthop)});
-  }
+  layout.dns_nameservers = plan_dns(request);
+  layout.host_routes = plan_routes(request, layout.cidr);
   return layout;
 }
 

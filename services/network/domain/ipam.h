@@ -71,8 +71,21 @@ struct SubnetLayout {
 
 inline constexpr int kMinSubnetPrefix = 8;   // larger subnets make no sense for one network
 inline constexpr int kMaxSubnetPrefix = 30;  // smaller ones have no room for hosts
+// What OpenStack refuses too: more DNS servers than a resolv.conf uses, more host routes
+// than DHCP option 121 carries comfortably. Pools: a few per subnet is the norm; 256 leaves
+// room for carving a /16 into /24-sized ranges while keeping the pool list (one text column)
+// and the allocator's walk small.
+inline constexpr size_t kMaxDnsNameservers = 5;
+inline constexpr size_t kMaxHostRoutes = 20;
+inline constexpr size_t kMaxAllocationPools = 256;
+// Address blocks no subnet may use: "this network" (0.0.0.0/8), loopback (127.0.0.0/8),
+// link-local (169.254.0.0/16, where the metadata address lives), multicast (224.0.0.0/4) and
+// the reserved 240.0.0.0/4 with the limited broadcast address.
+const std::vector<Ipv4Cidr>& reserved_blocks();
 
-// Validates every field and fills the defaults; throws INVALID_ARGUMENT saying what is wrong.
+// Validates every field and fills the defaults; throws INVALID_ARGUMENT saying what is wrong
+// (reserved blocks, duplicate or too many DNS servers, host routes that repeat a destination or
+// point at the network or broadcast address, too many pools or routes).
 SubnetLayout plan_subnet(const SubnetRequest& request);
 
 // The whole CIDR but its network and broadcast addresses and the gateway.

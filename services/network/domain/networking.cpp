@@ -19,10 +19,12 @@ Networking::Networking(db::Pool& pool, Settings settings, log::Logger logger)
 // ---------------------------------------------------------------- shared helpers
 
 std::string Networking::acting_project(const Caller& caller, const std::string& requested) const {
-  if (requested.empty() || requested == caller.project_id()) return caller.project_id();
+  if (requested.empty()) return caller.project_id();
+  // Ids are case-insensitive UUIDs, kept lower-case: an upper-case id must name the same project.
+  std::string project_id = validate::normalized_uuid("project", requested);
+  if (project_id == caller.project_id()) return project_id;
   auth::require_service(caller, "acting on behalf of another project");
-  validate::uuid("project", requested);
-  return requested;
+  return project_id;
 }
 
 QuotaLimits Networking::limits_of(pqxx::work& tx, const std::string& project_id) {
@@ -41,16 +43,18 @@ bool sees_network(const Caller& caller, const NetworkRow& n) {
 
 }  // namespace
 
-NetworkRow Networking::require_network(pqxx::work& tx, const Caller& caller, const std::string& ref) {
-  if (ref.empty()) throw invalid_argument("name the network (its name or id)");
+NetworkRow Networking::require_network(pqxx::work& tx, const Caller& caller, const std::string& raw_ref) {
+  if (raw_ref.empty()) throw invalid_argument("name the network (its name or id)");
+  std::string ref = validate::reference("network", raw_ref);
   auto network = validate::is_uuid(ref) ? store::find_network_by_id(tx, ref)
                                         : store::find_network_by_name(tx, ref, caller.project_id());
   if (!network || !sees_network(caller, *network)) throw not_found("network", ref);
   return *network;
 }
 
-SubnetRow Networking::require_subnet(pqxx::work& tx, const Caller& caller, const std::string& ref) {
-  if (ref.empty()) throw invalid_argument("name the subnet (its name or id)");
+SubnetRow Networking::require_subnet(pqxx::work& tx, const Caller& caller, const std::string& raw_ref) {
+  if (raw_ref.empty()) throw invalid_argument("name the subnet (its name or id)");
+  std::string ref = validate::reference("subnet", raw_ref);
   auto subnet = store::find_subnet(tx, ref, caller.project_id());
   if (!subnet) throw not_found("subnet", ref);
   if (!sees_project(caller, subnet->project_id)) {
@@ -87,11 +91,15 @@ NetworkView view_of(pqxx::work& tx, const NetworkRow& network) {
 }  // namespace
 
 NetworkView Networking::create_network(const Caller& caller, const NetworkSpec& spec) {
-  validate::name("network name", spec.name);
+  std::string name = validate::normalized_name("network name", spec.name);
   if (spec.shared) auth::require_admin(caller, "a shared network");
   if (spec.external) auth::require_admin(caller, "an external network");
-  if (spec.mtu != 0 && (spec.mtu < 576 || spec.mtu > 9000))
-    throw invalid_argument("mtu must be between 576 and 9000, got " + std::to_string(spec.mtu));
+  // Every network is an overlay segment: its frames travel inside the tunnel, so the
+  // configured default_mtu (underlay MTU minus the tunnel header) is also its ceiling.
+  if (spec.mtu != 0 && (spec.mtu < kMinMtu || spec.mtu > settings_.default_mtu))
+    throw invalid_argument("mtu must be between " + std::to_string(kMinMtu) + " and " +
+                           std::to_string(settings_.default_mtu) + " (the overlay's ceiling), got " +
+                           std::to_string(spec.mtu));
   std::string project_id = acting_project(caller, spec.project);
   auth::authorize(caller, project_id, Access::Write);
   return pool_.transact([&](pqxx::work& tx) {
@@ -102,7 +110,7 @@ NetworkView Networking::create_network(const Caller& caller, const NetworkSpec& 
     if (!segment)
       throw resource_exhausted("no free segmentation id left in " + std::to_string(settings_.segmentation.first) +
                                "-" + std::to_string(settings_.segmentation.last));
-    NetworkRow n{auth::random_uuid(), project_id, spec.name, spec.shared, spec.external,
+    NetworkRow n{auth::random_uuid(), project_id, name, spec.shared, spec.external,
                  spec.mtu ? spec.mtu : settings_.default_mtu, *segment, auth::unix_now()};
     store::insert_network(tx, n);
     events::network_changed(tx, settings_.events_exchange, n);
@@ -131,7 +139,8 @@ std::vector<NetworkView> Networking::list_networks(const Caller& caller, const s
 
 NetworkView Networking::update_network(const Caller& caller, const std::string& network,
                                        const NetworkChanges& changes) {
-  if (changes.name) validate::name("network name", *changes.name);
+  std::optional<std::string> name;
+  if (changes.name) name = validate::normalized_name("network name", *changes.name);
   if (changes.shared) auth::require_admin(caller, "sharing or unsharing a network");
   return pool_.transact([&](pqxx::work& tx) {
     auto n = require_network(tx, caller, network);
@@ -139,7 +148,7 @@ NetworkView Networking::update_network(const Caller& caller, const std::string& 
     if (changes.shared && !*changes.shared && n.shared && store::has_foreign_ports(tx, n.id, n.project_id))
       throw failed_precondition("network " + n.name +
                                 " has ports of other projects: they must go before it can be unshared");
-    if (changes.name) n.name = *changes.name;
+    if (name) n.name = *name;
     if (changes.shared) n.shared = *changes.shared;
     store::update_network(tx, n);
     events::network_changed(tx, settings_.events_exchange, n);
@@ -171,7 +180,7 @@ void Networking::delete_network(const Caller& caller, const std::string& network
 // ---------------------------------------------------------------- subnets
 
 SubnetRow Networking::create_subnet(const Caller& caller, const SubnetSpec& spec) {
-  validate::name("subnet name", spec.name);
+  std::string name = validate::normalized_name("subnet name", spec.name);
   SubnetLayout layout = plan_subnet(spec.layout);
   return pool_.transact([&](pqxx::work& tx) {
     auto network = require_network(tx, caller, spec.network);
@@ -186,7 +195,7 @@ SubnetRow Networking::create_subnet(const Caller& caller, const SubnetSpec& spec
     s.id = auth::random_uuid();
     s.project_id = network.project_id;
     s.network_id = network.id;
-    s.name = spec.name;
+    s.name = name;
     s.cidr = layout.cidr.str();
     s.gateway_ip = layout.gateway ? format_ipv4(*layout.gateway) : "";
     s.gateway_mac = fresh_mac(tx, network.id);  // never a port's MAC
@@ -241,20 +250,22 @@ QuotaView Networking::get_quota(const Caller& caller, const std::string& project
 QuotaView Networking::set_quota(const Caller& caller, const std::string& project, const QuotaChanges& changes) {
   auth::require_admin(caller, "setting quotas");
   if (project.empty()) throw invalid_argument("name the project (its id) whose quota to set");
-  validate::uuid("project", project);
+  // Lower-cased, so an upper-case id sets the real project's quota instead of an orphan row.
+  // Whether the project exists is identity's to say; see docs/network.md.
+  std::string project_id = validate::normalized_uuid("project", project);
   for (auto value : {changes.networks, changes.subnets, changes.ports, changes.security_groups,
                      changes.security_group_rules, changes.floating_ips})
     if (value && *value < -1) throw invalid_argument("a quota is a count, or -1 for unlimited");
   return pool_.transact([&](pqxx::work& tx) {
-    QuotaLimits q = limits_of(tx, project);
+    QuotaLimits q = limits_of(tx, project_id);
     q.networks = changes.networks.value_or(q.networks);
     q.subnets = changes.subnets.value_or(q.subnets);
     q.ports = changes.ports.value_or(q.ports);
     q.security_groups = changes.security_groups.value_or(q.security_groups);
     q.security_group_rules = changes.security_group_rules.value_or(q.security_group_rules);
     q.floating_ips = changes.floating_ips.value_or(q.floating_ips);
-    store::set_quota(tx, project, q);
-    return QuotaView{project, q, store::usage(tx, project)};
+    store::set_quota(tx, project_id, q);
+    return QuotaView{project_id, q, store::usage(tx, project_id)};
   });
 }
 

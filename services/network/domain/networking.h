@@ -23,10 +23,12 @@
 
 namespace stratus::network {
 
+inline constexpr int kMinMtu = 576;  // the smallest datagram every IPv4 host must accept
+
 struct Settings {
   QuotaLimits default_quota;
   SegmentationRange segmentation;
-  int default_mtu = 1450;  // room for a tunnel header inside a 1500-byte underlay
+  int default_mtu = 1450;  // room for a tunnel header inside a 1500-byte underlay; also the ceiling
   std::string events_exchange = "stratus.events";
 };
 

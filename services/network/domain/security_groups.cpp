@@ -10,9 +10,10 @@ namespace stratus::network {
 using auth::Access;
 using auth::Caller;
 
-SecurityGroupRow Networking::require_group(pqxx::work& tx, const Caller& caller, const std::string& ref,
+SecurityGroupRow Networking::require_group(pqxx::work& tx, const Caller& caller, const std::string& raw_ref,
                                            const std::string& project_id) {
-  if (ref.empty()) throw invalid_argument("name the security group (its name or id)");
+  if (raw_ref.empty()) throw invalid_argument("name the security group (its name or id)");
+  std::string ref = validate::reference("security group", raw_ref);
   if (ref == kDefaultGroupName) ensure_default_group(tx, project_id);
   auto group = store::find_security_group(tx, ref, project_id);
   if (!group || !auth::allowed(caller, group->project_id, Access::Read)) throw not_found("security group", ref);
@@ -44,7 +45,7 @@ std::vector<SecurityGroupView> Networking::with_rules(pqxx::work& tx, const std:
 
 SecurityGroupView Networking::create_security_group(const Caller& caller, const std::string& name,
                                                     const std::string& description) {
-  validate::name("security group name", name);
+  std::string group_name = validate::normalized_name("security group name", name);
   validate::optional_text("description", description, 255);
   std::string project_id = caller.project_id();
   auth::authorize(caller, project_id, Access::Write);
@@ -53,7 +54,7 @@ SecurityGroupView Networking::create_security_group(const Caller& caller, const 
     store::lock_project(tx, project_id);
     check_quota("security groups", limits_of(tx, project_id).security_groups,
                 store::usage(tx, project_id).security_groups);
-    SecurityGroupRow group{auth::random_uuid(), project_id, name, description, auth::unix_now()};
+    SecurityGroupRow group{auth::random_uuid(), project_id, group_name, description, auth::unix_now()};
     store::insert_security_group(tx, group);
     events::security_group_changed(tx, settings_.events_exchange, group.id, project_id);
     return SecurityGroupView{group, {}};
@@ -78,14 +79,15 @@ std::vector<SecurityGroupView> Networking::list_security_groups(const Caller& ca
 
 SecurityGroupView Networking::update_security_group(const Caller& caller, const std::string& ref,
                                                     const SecurityGroupChanges& changes) {
-  if (changes.name) validate::name("security group name", *changes.name);
+  std::optional<std::string> name;
+  if (changes.name) name = validate::normalized_name("security group name", *changes.name);
   if (changes.description) validate::optional_text("description", *changes.description, 255);
   return pool_.transact([&](pqxx::work& tx) {
     auto group = require_group(tx, caller, ref, caller.project_id());
     auth::authorize(caller, group.project_id, Access::Write);
-    if (changes.name && *changes.name != group.name && group.name == kDefaultGroupName)
+    if (name && *name != group.name && group.name == kDefaultGroupName)
       throw failed_precondition("the default security group cannot be renamed");
-    if (changes.name) group.name = *changes.name;
+    if (name) group.name = *name;
     if (changes.description) group.description = *changes.description;
     store::update_security_group(tx, group);
     events::security_group_changed(tx, settings_.events_exchange, group.id, group.project_id);

@@ -28,14 +28,14 @@ std::string direction_of(const std::string& text) {
   std::string d = lower(text);
   if (d.empty() || d == kIngress) return kIngress;
   if (d == kEgress) return kEgress;
-  throw invalid_argument("direction must be ingress or egress, got '" + text + "'");
+  throw invalid_argument("direction must be ingress or egress, got '" + echo(text) + "'");
 }
 
 std::string ethertype_of(const std::string& text) {
   std::string e = lower(text);
   if (e.empty() || e == "ipv4") return kIPv4;
   if (e == "ipv6") return kIPv6;
-  throw invalid_argument("ethertype must be IPv4 or IPv6, got '" + text + "'");
+  throw invalid_argument("ethertype must be IPv4 or IPv6, got '" + echo(text) + "'");
 }
 
 // Sets rule.protocol (its name) and rule.ip_protocol (its number).
@@ -49,20 +49,24 @@ void set_protocol(Rule& rule, const std::string& text) {
   }
   if (p == "tcp") rule.ip_protocol = kTcp;
   else if (p == "udp") rule.ip_protocol = kUdp;
-  else if (p == "icmp") rule.ip_protocol = v6 ? kIcmpV6 : kIcmp;
+  else if (p == "icmp" && v6)
+    throw invalid_argument("with ethertype IPv6, ICMP is protocol ipv6-icmp (58), not icmp");
+  else if (p == "icmp") rule.ip_protocol = kIcmp;
   else if (p == "icmpv6" || p == "ipv6-icmp") rule.ip_protocol = kIcmpV6;
   else if (!p.empty() && p.size() <= 3 && std::all_of(p.begin(), p.end(), ::isdigit) && std::stoi(p) <= 255)
     rule.ip_protocol = std::stoi(p);
   else
-    throw invalid_argument("protocol must be tcp, udp, icmp, any or a number 0..255, got '" + text + "'");
-  if (rule.ip_protocol == kIcmpV6 && !v6) throw invalid_argument("protocol icmpv6 needs ethertype IPv6");
-  if (rule.ip_protocol == kIcmp && v6) throw invalid_argument("protocol 1 (icmp) with IPv6: use icmp");
+    throw invalid_argument("protocol must be tcp, udp, icmp, ipv6-icmp, any or a number 0..255, got '" + echo(text) +
+                           "'");
+  if (rule.ip_protocol == kIcmpV6 && !v6) throw invalid_argument("protocol ipv6-icmp needs ethertype IPv6");
+  if (rule.ip_protocol == kIcmp && v6)
+    throw invalid_argument("with ethertype IPv6, ICMP is protocol ipv6-icmp (58), not 1 (icmp)");
   switch (rule.ip_protocol) {
     case 0: rule.protocol = "any"; break;
     case kTcp: rule.protocol = "tcp"; break;
     case kUdp: rule.protocol = "udp"; break;
-    case kIcmp:
-    case kIcmpV6: rule.protocol = "icmp"; break;
+    case kIcmp: rule.protocol = "icmp"; break;
+    case kIcmpV6: rule.protocol = "ipv6-icmp"; break;
     default: rule.protocol = std::to_string(rule.ip_protocol);
   }
 }
@@ -83,6 +87,11 @@ void set_ports(Rule& rule, const RuleRequest& request) {
   check_range("port_range_max", request.port_range_max, 65535);
   int min = *request.port_range_min;
   int max = request.port_range_max.value_or(min);
+  // Port 0 is no port a connection uses; as OpenStack does, refuse it rather than guess that
+  // "0" meant "every port" (leave the range out for that).
+  if (min == 0 || max == 0)
+    throw invalid_argument("port 0 is not a " + rule.protocol +
+                           " port: give ports 1-65535, or no port range for every port");
   if (min > max)
     throw invalid_argument("port range " + std::to_string(min) + ":" + std::to_string(max) +
                            " is empty: the minimum is larger than the maximum");
@@ -109,11 +118,11 @@ std::string ipv6_cidr(const std::string& text) {
   bool length_ok = !length.empty() && length.size() <= 3 && std::all_of(length.begin(), length.end(), ::isdigit) &&
                    std::stoi(length) <= 128;
   if (inet_pton(AF_INET6, address.c_str(), bytes) != 1 || !length_ok)
-    throw invalid_argument("remote_ip_prefix must be an IPv6 CIDR for ethertype IPv6, got '" + text + "'");
+    throw invalid_argument("remote_ip_prefix must be an IPv6 CIDR for ethertype IPv6, got '" + echo(text) + "'");
   int prefix = std::stoi(length);
   for (int bit = prefix; bit < 128; ++bit)
     if (bytes[bit / 8] & (0x80 >> (bit % 8)))
-      throw invalid_argument("remote_ip_prefix '" + text + "' has host bits set");
+      throw invalid_argument("remote_ip_prefix '" + echo(text) + "' has host bits set");
   char normalized[INET6_ADDRSTRLEN];
   inet_ntop(AF_INET6, bytes, normalized, sizeof normalized);
   return std::string(normalized) + "/" + std::to_string(prefix);
@@ -127,13 +136,13 @@ void set_remote(Rule& rule, const RuleRequest& request) {
   if (prefix.empty()) return;
   if (rule.ethertype == kIPv4) {
     bool looks_v6 = prefix.find(':') != std::string::npos;
-    if (looks_v6) throw invalid_argument("remote_ip_prefix " + prefix + " is IPv6 but the ethertype is IPv4");
+    if (looks_v6) throw invalid_argument("remote_ip_prefix " + echo(prefix) + " is IPv6 but the ethertype is IPv4");
     std::string cidr = prefix.find('/') == std::string::npos ? prefix + "/32" : prefix;
     rule.remote_ip_prefix = require_ipv4_cidr("remote_ip_prefix", cidr).str();
     if (rule.remote_ip_prefix == "0.0.0.0/0") rule.remote_ip_prefix.clear();  // any: the same as none
   } else {
     if (prefix.find(':') == std::string::npos)
-      throw invalid_argument("remote_ip_prefix " + prefix + " is IPv4 but the ethertype is IPv6");
+      throw invalid_argument("remote_ip_prefix " + echo(prefix) + " is IPv4 but the ethertype is IPv6");
     rule.remote_ip_prefix = ipv6_cidr(prefix);
     if (rule.remote_ip_prefix == "::/0") rule.remote_ip_prefix.clear();
   }
