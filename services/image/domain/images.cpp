@@ -27,7 +27,7 @@ ImageRecord as_seen_by(ImageRecord image, const Viewer& viewer) {
 // Every image call needs at least the reader role in the caller's project, as elsewhere.
 Viewer viewer_of(const Caller& caller) {
   auth::authorize(caller, caller.project_id(), Access::Read);
-  return Viewer{caller.project_id(), caller.is_admin()};
+  return Viewer{caller.project_id(), caller.acts_for_any_project()};  // services (compute) read any image
 }
 
 Images::Images(db::Pool& pool, ImageStore& bytes, UploadLeases& leases, ProjectDirectory& projects, Settings settings,
@@ -131,7 +131,7 @@ ImageRecord Images::create(const Caller& caller, const NewImage& r) {
 }
 
 ImageRecord Images::register_snapshot(const Caller& caller, const SnapshotRequest& r) {
-  auth::require_admin(caller, "register a snapshot");
+  auth::require_service(caller, "register a snapshot");
   std::string project_id = validate::normalized_uuid("project_id", r.project_id);
   std::string instance_id = validate::normalized_uuid("instance_id", r.instance_id);
   check_min_disk(r.min_disk);
