@@ -104,7 +104,7 @@ AgentHealth AgentRuntime::health() const {
 }
 
 int AgentRuntime::run_until_signal() {
-  logger_.info("agent started", {{"agent", agent_}, {"host", host_}});
+  logger_.info("agent running until SIGTERM or SIGINT", {{"agent", agent_}, {"host", host_}});
   int signal_number = process::wait_for_termination_signal();
   logger_.info("shutting down", {{"signal", process::termination_signal_name(signal_number)}});
   shut_down();

@@ -108,7 +108,7 @@ class AgentRuntime {
   AgentHealth health() const;
   bool ready() const { return health().ready(); }
 
-  // Logs "agent started", waits for SIGTERM/SIGINT, shuts down; returns the exit code (0).
+  // Waits for SIGTERM/SIGINT (logged), shuts down; returns the exit code (0).
   int run_until_signal();
   // The shutdown order above; idempotent.
   void shut_down();

@@ -117,8 +117,8 @@ int run(const Config& config) {
   }
   runtime.every("resync", config.get_seconds("agent.resync_interval", std::chrono::seconds(60)),
                 [&] { reconciler.enqueue_full_resync(); });
-  logger.info("network agent configured", {{"host", settings.host}, {"integration_bridge", settings.integration_bridge},
-                                           {"datapath_type", datapath}});
+  logger.info("network agent started", {{"host", settings.host}, {"integration_bridge", settings.integration_bridge},
+                                        {"datapath_type", datapath}});
   return runtime.run_until_signal();
 }
 
