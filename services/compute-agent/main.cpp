@@ -179,6 +179,14 @@ int run(const Config& config) {
   std::unique_ptr<bus::Consumer> casts;
   if (config.find("bus.url")) casts = consume_casts(config, queue, settings.host, logger);
   else logger.warn("bus.url is not set: instances change at the periodic resync only");
+  // Running guests are looked at again every few seconds, so compute's copy of their
+  // console log (sent with each report) stays fresh.
+  PeriodicTask console_refresh("compute-agent-console",
+                               config.get_seconds("agent.console_report_interval", std::chrono::seconds(15)), [&] {
+                                 for (const auto& id : hypervisor.list_domain_uuids())
+                                   if (hypervisor.power(id) == DomainPower::Running) queue.add(id);
+                               },
+                               logger);
   PeriodicTask resync("compute-agent-resync", config.get_seconds("agent.resync_interval", std::chrono::seconds(60)),
                       [&] { queue.add(kResyncKey); }, logger);
   logger.info("compute agent started", {{"host", settings.host}, {"domain_type", settings.domain_type},
@@ -188,6 +196,7 @@ int run(const Config& config) {
   wait_for_termination_signal();
   logger.info("shutting down");
   resync.stop();
+  console_refresh.stop();
   if (casts) casts->stop();
   heartbeat.stop();
   queue.shut_down();

@@ -267,9 +267,19 @@ TEST_CASE("the reconciler spawns, stops, starts, reboots and removes an instance
   CHECK(host.compute.last_report().event() == v1::INSTANCE_EVENT_REBOOTED);
   CHECK(host.compute.last_report().reboot_generation() == 1);
   CHECK(eventually([&] { return banners() >= 3; }, std::chrono::seconds(180)));
+
+  // Soft reboot, generation 2: power-off (this guest ignores ACPI: hard after the grace), start.
+  spec.set_task_state(v1::TASK_STATE_REBOOTING);
+  spec.set_reboot_generation(2);
+  spec.set_reboot_hard(false);
+  CHECK(host.reconciler->reconcile(id) == Action::Reboot);
+  CHECK(host.compute.last_report().event() == v1::INSTANCE_EVENT_REBOOTED);
+  CHECK(host.compute.last_report().reboot_generation() == 2);
+  CHECK(host.compute.last_report().power_state() == v1::POWER_STATE_RUNNING);
+  CHECK(eventually([&] { return banners() >= 4; }, std::chrono::seconds(180)));
   host.restart_agent();
   CHECK(host.reconciler->reconcile(id) == Action::ReportPower);
-  CHECK(host.compute.last_report().reboot_generation() == 1);
+  CHECK(host.compute.last_report().reboot_generation() == 2);
 
   // Compute forgets the instance: the resync removes domain, port and files (grace 0 here).
   v1::InstanceSpec forgotten = spec;

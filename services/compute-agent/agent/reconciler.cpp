@@ -107,7 +107,14 @@ Action Reconciler::reconcile(const std::string& instance_id) {
         break;
       case Action::ReportStopped: report(spec, v1::INSTANCE_EVENT_STOPPED); break;
       case Action::Reboot:
-        hypervisor_.reboot(instance_id, spec.reboot_hard());
+        if (spec.reboot_hard()) {
+          hypervisor_.reboot(instance_id, true);
+        } else {
+          // As Nova's libvirt driver: a clean power-off (hard after the grace) and a fresh
+          // start, so a guest that ignores ACPI reboot requests still reboots.
+          hypervisor_.shutdown(instance_id, settings_.shutdown_grace);
+          hypervisor_.start(instance_id);
+        }
         disks_.set_applied_reboot_generation(instance_id, spec.reboot_generation());
         report(spec, v1::INSTANCE_EVENT_REBOOTED, "", spec.reboot_generation());
         break;

@@ -301,6 +301,16 @@ TEST_CASE("stop, start and reboot follow the spec, and a reboot is applied once 
   CHECK(w.reconciler.reconcile(kInstance) == Action::ReportPower);
   CHECK(w.last_report().reboot_generation() == 1);
   CHECK(std::count(w.hypervisor.calls.begin(), w.hypervisor.calls.end(), "reboot-hard") == 1);
+
+  // Soft: a clean power-off and a start.
+  w.spec().set_task_state(v1::TASK_STATE_REBOOTING);
+  w.spec().set_reboot_generation(2);
+  w.spec().set_reboot_hard(false);
+  w.hypervisor.calls.clear();
+  CHECK(w.reconciler.reconcile(kInstance) == Action::Reboot);
+  CHECK(w.hypervisor.calls == std::vector<std::string>{"shutdown", "start"});
+  CHECK(w.last_report().reboot_generation() == 2);
+  CHECK(w.last_report().power_state() == v1::POWER_STATE_RUNNING);
 }
 
 TEST_CASE("a guest that powered off behind our back is reported, not restarted") {
