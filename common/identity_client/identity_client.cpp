@@ -1,5 +1,7 @@
 #include "common/identity_client/identity_client.h"
 
+#include <fstream>
+#include <stdexcept>
 #include <thread>
 
 #include "common/bus/topology.h"
@@ -22,7 +24,16 @@ int64_t millis_of(const google::protobuf::Timestamp& t) { return t.seconds() * 1
 ServiceCredentials ServiceCredentials::from_config(const Config& config) {
   ServiceCredentials c;
   c.username = config.require("identity.service_user");
-  c.password = config.require("identity.service_password");
+  // A file instead of the value: a hypervisor's own agent credential, installed on the host
+  // (Kubernetes: a hostPath), so no node sees another node's secret.
+  if (auto file = config.find("identity.service_password_file"); file && !config.find("identity.service_password")) {
+    std::ifstream in(*file);
+    if (!in) throw std::invalid_argument("cannot read identity.service_password_file " + *file);
+    std::getline(in, c.password);
+    if (c.password.empty()) throw std::invalid_argument("identity.service_password_file " + *file + " is empty");
+  } else {
+    c.password = config.require("identity.service_password");
+  }
   c.project = config.get("identity.service_project", "service");
   return c;
 }

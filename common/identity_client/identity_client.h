@@ -30,7 +30,8 @@ struct ServiceCredentials {
   std::string username;
   std::string password;
   std::string project = "service";
-  // From identity.service_user, identity.service_password, identity.service_project.
+  // From identity.service_user, identity.service_password (or the first line of the file
+  // identity.service_password_file), identity.service_project.
   static ServiceCredentials from_config(const Config& config);
 };
 

@@ -61,9 +61,6 @@ serviceUsers.project, logging in with the Secret's "<name>-service-password".
 {{- $users = append $users $name -}}
 {{- end -}}
 {{- end -}}
-{{- if and .Values.agents.enabled .Values.agents.network.enabled -}}
-{{- $users = append $users "network-agent" -}}
-{{- end -}}
 {{- join " " $users -}}
 {{- end -}}
 
