@@ -278,8 +278,10 @@ TEST_CASE("the reconciler spawns, stops, starts, reboots and removes an instance
   CHECK(host.compute.last_report().power_state() == v1::POWER_STATE_RUNNING);
   CHECK(eventually([&] { return banners() >= 4; }, std::chrono::seconds(180)));
   host.restart_agent();
-  CHECK(host.reconciler->reconcile(id) == Action::ReportPower);
+  CHECK(host.reconciler->reconcile(id) == Action::ReportRebooted);  // compute still shows REBOOT
   CHECK(host.compute.last_report().reboot_generation() == 2);
+  spec.set_task_state(v1::TASK_STATE_NONE);
+  CHECK(host.reconciler->reconcile(id) == Action::ReportPower);
 
   // Compute forgets the instance: the resync removes domain, port and files (grace 0 here).
   v1::InstanceSpec forgotten = spec;

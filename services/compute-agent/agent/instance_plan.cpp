@@ -16,6 +16,7 @@ const char* action_name(Action action) {
     case Action::ReportSpawned: return "report-spawned";
     case Action::ReportStarted: return "report-started";
     case Action::ReportStopped: return "report-stopped";
+    case Action::ReportRebooted: return "report-rebooted";
     case Action::ReportPower: return "report-power";
   }
   return "?";
@@ -36,6 +37,8 @@ Action decide(const v1::InstanceSpec& spec, DomainPower power, std::uint64_t app
     if (building) return Action::ReportSpawned;
     if (want_off) return Action::Stop;
     if (reboot_pending) return Action::Reboot;
+    if (spec.task_state() == v1::TASK_STATE_REBOOTING || spec.task_state() == v1::TASK_STATE_REBOOTING_HARD)
+      return Action::ReportRebooted;
     if (spec.task_state() == v1::TASK_STATE_POWERING_ON) return Action::ReportStarted;
     return Action::ReportPower;
   }

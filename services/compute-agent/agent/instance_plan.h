@@ -34,6 +34,7 @@ enum class Action {
   ReportSpawned,  // already running in BUILD: the SPAWNED report was lost
   ReportStarted,  // already running while POWERING_ON: the STARTED report was lost
   ReportStopped,  // already off while POWERING_OFF: the STOPPED report was lost
+  ReportRebooted,  // running, still REBOOTING, generation applied: the REBOOTED report was lost
   ReportPower,    // nothing to change: report the observed power state (and console)
 };
 const char* action_name(Action action);

@@ -85,27 +85,31 @@ Action Reconciler::reconcile(const std::string& instance_id) {
   if (action != Action::ReportPower)
     logger_.info("reconciling", {{"instance", instance_id}, {"action", action_name(action)},
                                  {"power", domain_power_name(power)}});
+  // The action first; its report after, so a failing report is retried, never taken for
+  // a failure of the instance.
+  v1::InstanceEvent event = v1::INSTANCE_EVENT_NONE;
+  std::uint64_t reboot_generation = 0;
   try {
     switch (action) {
       case Action::Delete:
         remove(instance_id);
-        report(spec, v1::INSTANCE_EVENT_DELETED);
+        event = v1::INSTANCE_EVENT_DELETED;
         break;
       case Action::Spawn:
         spawn(spec);
-        report(spec, v1::INSTANCE_EVENT_SPAWNED);
+        event = v1::INSTANCE_EVENT_SPAWNED;
         break;
-      case Action::ReportSpawned: report(spec, v1::INSTANCE_EVENT_SPAWNED); break;
+      case Action::ReportSpawned: event = v1::INSTANCE_EVENT_SPAWNED; break;
       case Action::Start:
         hypervisor_.start(instance_id);
-        report(spec, v1::INSTANCE_EVENT_STARTED);
+        event = v1::INSTANCE_EVENT_STARTED;
         break;
-      case Action::ReportStarted: report(spec, v1::INSTANCE_EVENT_STARTED); break;
+      case Action::ReportStarted: event = v1::INSTANCE_EVENT_STARTED; break;
       case Action::Stop:
         hypervisor_.shutdown(instance_id, settings_.shutdown_grace);
-        report(spec, v1::INSTANCE_EVENT_STOPPED);
+        event = v1::INSTANCE_EVENT_STOPPED;
         break;
-      case Action::ReportStopped: report(spec, v1::INSTANCE_EVENT_STOPPED); break;
+      case Action::ReportStopped: event = v1::INSTANCE_EVENT_STOPPED; break;
       case Action::Reboot:
         if (spec.reboot_hard()) {
           hypervisor_.reboot(instance_id, true);
@@ -116,9 +120,14 @@ Action Reconciler::reconcile(const std::string& instance_id) {
           hypervisor_.start(instance_id);
         }
         disks_.set_applied_reboot_generation(instance_id, spec.reboot_generation());
-        report(spec, v1::INSTANCE_EVENT_REBOOTED, "", spec.reboot_generation());
+        event = v1::INSTANCE_EVENT_REBOOTED;
+        reboot_generation = spec.reboot_generation();
         break;
-      case Action::ReportPower: report(spec, v1::INSTANCE_EVENT_NONE); break;
+      case Action::ReportRebooted:
+        event = v1::INSTANCE_EVENT_REBOOTED;
+        reboot_generation = applied;
+        break;
+      case Action::ReportPower: break;
     }
   } catch (const Error& e) {
     if (is_transient(e) || action == Action::Delete) throw;  // retried by the queue
@@ -131,7 +140,9 @@ Action Reconciler::reconcile(const std::string& instance_id) {
     } else {
       report(spec, v1::INSTANCE_EVENT_ACTION_FAILED, e.what());
     }
+    return action;
   }
+  report(spec, event, "", reboot_generation);
   return action;
 }
 

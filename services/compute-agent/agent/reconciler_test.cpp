@@ -197,7 +197,9 @@ TEST_CASE("decide: the table") {
   spec.set_reboot_generation(3);
   CHECK(decide(spec, DomainPower::Running, 2) == Action::Reboot);
   CHECK(decide(spec, DomainPower::Shutoff, 2) == Action::Reboot);
-  CHECK(decide(spec, DomainPower::Running, 3) == Action::ReportPower);  // applied already
+  CHECK(decide(spec, DomainPower::Running, 3) == Action::ReportRebooted);  // applied, report lost
+  spec.set_task_state(v1::TASK_STATE_NONE);
+  CHECK(decide(spec, DomainPower::Running, 3) == Action::ReportPower);
 
   spec.set_deleted(true);
   CHECK(decide(spec, DomainPower::Running, 0) == Action::Delete);
@@ -297,7 +299,12 @@ TEST_CASE("stop, start and reboot follow the spec, and a reboot is applied once 
   CHECK(w.hypervisor.calls.back() == "reboot-hard");
   CHECK(w.last_report().event() == v1::INSTANCE_EVENT_REBOOTED);
   CHECK(w.last_report().reboot_generation() == 1);
-  // The same generation again (a duplicate cast, a resync, a restarted agent) does not reboot.
+  // The same generation again (a duplicate cast, a resync, a restarted agent) does not
+  // reboot; while compute still shows the reboot, the REBOOTED report is repeated.
+  CHECK(w.reconciler.reconcile(kInstance) == Action::ReportRebooted);
+  CHECK(w.last_report().event() == v1::INSTANCE_EVENT_REBOOTED);
+  CHECK(w.last_report().reboot_generation() == 1);
+  w.spec().set_task_state(v1::TASK_STATE_NONE);
   CHECK(w.reconciler.reconcile(kInstance) == Action::ReportPower);
   CHECK(w.last_report().reboot_generation() == 1);
   CHECK(std::count(w.hypervisor.calls.begin(), w.hypervisor.calls.end(), "reboot-hard") == 1);
