@@ -304,7 +304,7 @@ grpc::Status ComputeApi::CreateServer(grpc::ServerContext* ctx, const v1::Create
     spec.availability_zone = req->availability_zone();
     spec.scheduler_hints = {req->scheduler_hints().begin(), req->scheduler_hints().end()};
     spec.server_group = req->server_group();
-    spec.count = req->count();
+    spec.count = req->has_count() ? req->count() : 1;
     spec.request_id = req->request_id();
     auto views = compute_.create_servers(requester(*ctx), spec);
     for (const auto& v : views) to_proto(v, resp->add_servers());

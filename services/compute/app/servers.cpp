@@ -82,7 +82,7 @@ std::vector<ServerView> Compute::create_servers(const Requester& requester, cons
   auth::authorize(caller, project_id, Access::Write);
 
   // ---- everything that needs no other service ----
-  int count = spec.count == 0 ? 1 : spec.count;
+  int count = spec.count;
   if (count < 1) throw invalid_argument("count must be at least 1");
   if (count > settings_.max_count)
     throw invalid_argument("count must be at most " + std::to_string(settings_.max_count));
