@@ -1,9 +1,9 @@
-#include "ovsdb/client.h"
+#include "common/ovsdb/client.h"
 
 #include <algorithm>
 #include <thread>
 
-#include "ovsdb/error.h"
+#include "common/ovsdb/error.h"
 
 namespace stratus::ovsdb {
 
@@ -174,7 +174,7 @@ void Client::on_disconnect(std::uint64_t generation, const std::string& reason) 
 }
 
 void Client::log(const std::string& line) const {
-  if (options_.log) options_.log(line);
+  if (options_.logger) options_.logger->warn("ovsdb: " + line, {{"remote", remote_}});
 }
 
 }  // namespace stratus::ovsdb

@@ -7,11 +7,13 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
-#include "ovsdb/connection.h"
-#include "ovsdb/value.h"
+#include "common/ovsdb/connection.h"
+#include "common/log/log.h"
+#include "common/ovsdb/value.h"
 
 namespace stratus::ovsdb {
 
@@ -23,8 +25,9 @@ struct Backoff {
 
 struct ClientOptions {
   std::chrono::milliseconds call_timeout{10000};
-  // Receives one line per noteworthy event (connect failures, disconnects). Optional.
-  std::function<void(const std::string&)> log;
+  // Where connect failures and disconnects are logged (warn, with the remote). A long-lived
+  // agent sets it; without it the client is silent (tests).
+  std::optional<log::Logger> logger;
 };
 
 // Throws OvsdbError naming the failed operation (index, op, table) with the server's

@@ -1,4 +1,4 @@
-#include "ovsdb/connection.h"
+#include "common/ovsdb/connection.h"
 
 #include <netdb.h>
 #include <sys/socket.h>
@@ -8,8 +8,8 @@
 #include <cerrno>
 #include <cstring>
 
-#include "ovsdb/error.h"
-#include "ovsdb/json_stream_framer.h"
+#include "common/ovsdb/error.h"
+#include "common/ovsdb/json_stream_framer.h"
 
 namespace stratus::ovsdb {
 

@@ -1,6 +1,6 @@
-#include "ovsdb/json_stream_framer.h"
+#include "common/ovsdb/json_stream_framer.h"
 
-#include "ovsdb/error.h"
+#include "common/ovsdb/error.h"
 
 namespace stratus::ovsdb {
 

@@ -1,4 +1,4 @@
-#include "ovsdb/operations.h"
+#include "common/ovsdb/operations.h"
 
 namespace stratus::ovsdb::op {
 

@@ -4,7 +4,7 @@
 #include <string>
 #include <vector>
 
-#include "ovsdb/value.h"
+#include "common/ovsdb/value.h"
 
 namespace stratus::ovsdb::op {
 

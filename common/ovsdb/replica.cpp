@@ -1,7 +1,7 @@
-#include "ovsdb/replica.h"
+#include "common/ovsdb/replica.h"
 
-#include "ovsdb/client.h"
-#include "ovsdb/error.h"
+#include "common/ovsdb/client.h"
+#include "common/ovsdb/error.h"
 
 namespace stratus::ovsdb {
 

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "ovsdb/value.h"
+#include "common/ovsdb/value.h"
 
 namespace stratus::ovsdb {
 

@@ -1,6 +1,6 @@
-#include "ovsdb/value.h"
+#include "common/ovsdb/value.h"
 
-#include "ovsdb/error.h"
+#include "common/ovsdb/error.h"
 
 namespace stratus::ovsdb {
 

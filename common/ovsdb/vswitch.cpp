@@ -1,8 +1,8 @@
-#include "ovsdb/vswitch.h"
+#include "common/ovsdb/vswitch.h"
 
-#include "ovsdb/client.h"
-#include "ovsdb/error.h"
-#include "ovsdb/operations.h"
+#include "common/ovsdb/client.h"
+#include "common/ovsdb/error.h"
+#include "common/ovsdb/operations.h"
 
 namespace stratus::ovsdb {
 

@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "ovsdb/replica.h"
-#include "ovsdb/value.h"
+#include "common/ovsdb/replica.h"
+#include "common/ovsdb/value.h"
 
 namespace stratus::ovsdb {
 

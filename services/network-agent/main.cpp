@@ -26,8 +26,8 @@
 #include "common/rpc/service_main.h"
 #include "drivers/network_service_source.h"
 #include "drivers/openflow.h"
-#include "ovsdb/client.h"
-#include "ovsdb/vswitch.h"
+#include "common/ovsdb/client.h"
+#include "common/ovsdb/vswitch.h"
 
 using namespace stratus;
 using namespace stratus::network_agent;
@@ -70,7 +70,9 @@ int run(const Config& config) {
       [&] { if (reconciler_ptr) reconciler_ptr->enqueue_recompile(); });
   Reconciler reconciler(settings, network, interfaces, programmer, logger.child("reconciler"));
   reconciler_ptr = &reconciler;
-  ovsdb::Client ovsdb(config.get("ovsdb.remote", "unix:/var/run/openvswitch/db.sock"));
+  ovsdb::ClientOptions ovsdb_options;
+  ovsdb_options.logger = logger.child("ovsdb");
+  ovsdb::Client ovsdb(config.get("ovsdb.remote", "unix:/var/run/openvswitch/db.sock"), ovsdb_options);
   std::atomic<bool> stopping{false};
 
   // Declared after what its threads and hooks use, so it stops them first on every path.

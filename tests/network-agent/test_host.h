@@ -20,8 +20,8 @@
 #include "drivers/desired_state.h"
 #include "common/process/run.h"
 #include "drivers/openflow.h"
-#include "ovsdb/client.h"
-#include "ovsdb/vswitch.h"
+#include "common/ovsdb/client.h"
+#include "common/ovsdb/vswitch.h"
 
 namespace stratus::network_agent::testing {
 

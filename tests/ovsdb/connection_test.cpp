@@ -14,9 +14,9 @@
 #include <mutex>
 #include <string>
 
-#include "ovsdb/connection.h"
-#include "ovsdb/error.h"
-#include "ovsdb/json_stream_framer.h"
+#include "common/ovsdb/connection.h"
+#include "common/ovsdb/error.h"
+#include "common/ovsdb/json_stream_framer.h"
 
 using namespace stratus::ovsdb;
 using namespace std::chrono_literals;

@@ -3,8 +3,8 @@
 #include <string>
 #include <vector>
 
-#include "ovsdb/error.h"
-#include "ovsdb/json_stream_framer.h"
+#include "common/ovsdb/error.h"
+#include "common/ovsdb/json_stream_framer.h"
 
 using stratus::ovsdb::JsonStreamFramer;
 using stratus::ovsdb::OvsdbError;

@@ -7,9 +7,9 @@
 #include <thread>
 #include <vector>
 
-#include "ovsdb/client.h"
-#include "ovsdb/replica.h"
-#include "ovsdb/vswitch.h"
+#include "common/ovsdb/client.h"
+#include "common/ovsdb/replica.h"
+#include "common/ovsdb/vswitch.h"
 #include "ovsdb_server_fixture.h"
 
 using namespace stratus::ovsdb;

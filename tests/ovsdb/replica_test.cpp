@@ -2,8 +2,8 @@
 
 #include <vector>
 
-#include "ovsdb/error.h"
-#include "ovsdb/replica.h"
+#include "common/ovsdb/error.h"
+#include "common/ovsdb/replica.h"
 
 using namespace stratus::ovsdb;
 

@@ -1,9 +1,9 @@
 #include <catch2/catch.hpp>
 
-#include "ovsdb/client.h"
-#include "ovsdb/error.h"
-#include "ovsdb/operations.h"
-#include "ovsdb/value.h"
+#include "common/ovsdb/client.h"
+#include "common/ovsdb/error.h"
+#include "common/ovsdb/operations.h"
+#include "common/ovsdb/value.h"
 
 using namespace stratus::ovsdb;
 

@@ -2,10 +2,10 @@
 
 #include <thread>
 
-#include "ovsdb/client.h"
-#include "ovsdb/error.h"
-#include "ovsdb/operations.h"
-#include "ovsdb/vswitch.h"
+#include "common/ovsdb/client.h"
+#include "common/ovsdb/error.h"
+#include "common/ovsdb/operations.h"
+#include "common/ovsdb/vswitch.h"
 #include "ovsdb_server_fixture.h"
 
 using namespace stratus::ovsdb;

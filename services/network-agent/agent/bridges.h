@@ -2,7 +2,7 @@
 #include <string>
 
 #include "agent/host_interfaces.h"
-#include "ovsdb/vswitch.h"
+#include "common/ovsdb/vswitch.h"
 
 namespace stratus::network_agent {
 

@@ -1,7 +1,7 @@
 #include "agent/host_interfaces.h"
 
-#include "ovsdb/value.h"
-#include "ovsdb/vswitch.h"
+#include "common/ovsdb/value.h"
+#include "common/ovsdb/vswitch.h"
 
 namespace stratus::network_agent {
 

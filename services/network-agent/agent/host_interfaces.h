@@ -7,7 +7,7 @@
 #include <string>
 
 #include "domain/flow_compiler.h"
-#include "ovsdb/replica.h"
+#include "common/ovsdb/replica.h"
 
 namespace stratus::network_agent {
 
