@@ -1,22 +1,17 @@
 #include "common/rpc/server.h"
 
-#include <csignal>
 #include <stdexcept>
 
 #include <grpcpp/health_check_service_interface.h>
+
+#include "common/process/signals.h"
 
 namespace stratus::rpc {
 
 Server::Server(std::string listen_address, log::Logger logger, ChannelFactory channels)
     : listen_address_(std::move(listen_address)), logger_(std::move(logger)), channels_(std::move(channels)) {}
 
-void Server::block_termination_signals() {
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
-}
+void Server::block_termination_signals() { process::block_termination_signals(); }
 
 void Server::run_until_signal(const std::function<void()>& before_shutdown, std::chrono::seconds grace) {
   block_termination_signals();
@@ -32,13 +27,8 @@ void Server::run_until_signal(const std::function<void()>& before_shutdown, std:
   if (!server || bound_port == 0) throw std::runtime_error("cannot listen on " + listen_address_);
   logger_.info("serving", {{"address", listen_address_}, {"tls", channels_.tls() ? "on" : "off"}});
 
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGTERM);
-  sigaddset(&set, SIGINT);
-  int signal_number = 0;
-  sigwait(&set, &signal_number);
-  logger_.info("shutting down", {{"signal", signal_number == SIGTERM ? "SIGTERM" : "SIGINT"}});
+  int signal_number = process::wait_for_termination_signal();
+  logger_.info("shutting down", {{"signal", process::termination_signal_name(signal_number)}});
 
   server->GetHealthCheckService()->SetServingStatus(false);
   // In-flight calls finish first, with background work (event consumers, relays) still running.
