@@ -74,6 +74,7 @@ Profile load_profile(const std::string& name, const ConfigPaths& paths, const En
   profile.username = setting(config, "username", "CLOUD_USERNAME").value_or("");
   profile.project = setting(config, "project", "CLOUD_PROJECT").value_or("");
   profile.password = setting(credentials, "password", "CLOUD_PASSWORD");
+  profile.ca_file = setting(config, "ca_file", "CLOUD_CA_FILE").value_or("");
   return profile;
 }
 

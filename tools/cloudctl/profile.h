@@ -36,6 +36,7 @@ struct Profile {
   std::string username;
   std::string project;
   std::optional<std::string> password;  // only from the credentials file or CLOUD_PASSWORD
+  std::string ca_file;  // PEM CA of a cloud that serves TLS (ca_file / CLOUD_CA_FILE); empty: plaintext
 };
 
 // Throws UsageError for a name unfit to be a file name.

@@ -31,7 +31,8 @@ Session::Session(Profile profile, ConfigPaths paths, Console& console)
     : profile_(std::move(profile)),
       paths_(std::move(paths)),
       cache_path_(token_cache_path(paths_, profile_.name)),
-      console_(console) {}
+      console_(console),
+      channel_factory_(rpc::TlsSettings{profile_.ca_file, "", ""}) {}
 
 const std::string& Session::identity_endpoint() const {
   if (profile_.endpoint.empty())
@@ -43,7 +44,7 @@ const std::string& Session::identity_endpoint() const {
 std::shared_ptr<grpc::Channel> Session::channel_for(const std::string& service) {
   std::string endpoint = endpoint_of(service);
   auto& channel = channels_[endpoint];
-  if (!channel) channel = grpc::CreateChannel(endpoint, grpc::InsecureChannelCredentials());
+  if (!channel) channel = channel_factory_.open(endpoint);
   return channel;
 }
 

@@ -14,6 +14,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/rpc/channel.h"
 #include "identity/v1/identity.grpc.pb.h"
 #include "tools/cloudctl/profile.h"
 
@@ -102,6 +103,7 @@ class Session {
   Console& console_;
   bool cache_loaded_ = false;
   std::optional<CachedToken> cached_;
+  rpc::ChannelFactory channel_factory_;  // TLS when the profile names a CA
   std::map<std::string, std::shared_ptr<grpc::Channel>> channels_;  // by endpoint
 };
 
