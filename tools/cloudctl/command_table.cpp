@@ -25,7 +25,10 @@ std::string Command::name() const { return join_words(words); }
 std::string Command::usage_line() const {
   std::string line = "cloudctl " + name();
   for (const auto& argument : arguments) line += " " + argument;
-  for (const auto& argument : optional_arguments) line += " [" + argument + "]";
+  // An optional positional the options usage spells out itself ("(SERVER | --port PORT)") is not
+  // repeated as "[SERVER]".
+  for (const auto& argument : optional_arguments)
+    if (options_usage.find(argument) == std::string::npos) line += " [" + argument + "]";
   if (!options_usage.empty()) line += " " + options_usage;
   return line;
 }
@@ -86,6 +89,40 @@ void CommandTable::print_help(std::ostream& out, const std::vector<const Command
   for (const Command* command : commands)
     out << "  " << command->usage_line().substr(std::string("cloudctl ").size()) << "\n      " << command->summary << "\n";
   if (commands.size() == commands_.size()) out << "\nRun `cloudctl RESOURCE --help` for one resource's commands.\n";
+}
+
+namespace {
+
+size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+const Command* CommandTable::closest(const std::vector<std::string>& words) const {
+  const Command* best = nullptr;
+  size_t best_distance = 0;
+  for (const auto& command : commands_) {
+    std::vector<std::string> typed(words.begin(), words.begin() + std::min(words.size(), command.words.size()));
+    size_t distance = edit_distance(join_words(typed), command.name());
+    if (!best || distance < best_distance) {
+      best = &command;
+      best_distance = distance;
+    }
+  }
+  if (!best || best_distance > std::max<size_t>(2, best->name().size() / 3)) return nullptr;
+  return best;
 }
 
 }  // namespace stratus::cloudctl

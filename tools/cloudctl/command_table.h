@@ -63,6 +63,10 @@ class CommandTable {
 
   void print_help(std::ostream& out, const std::vector<const Command*>& commands) const;
 
+  // The command whose name is closest to `words` (a typo's likely meaning), or nullptr when
+  // none is close enough to suggest.
+  const Command* closest(const std::vector<std::string>& words) const;
+
  private:
   std::vector<Command> commands_;
 };

@@ -21,6 +21,8 @@ namespace im = cloud::image::v1;
 using Stub = im::Images::Stub;
 
 const std::vector<std::string> kListColumns = {"id", "name", "status", "visibility", "disk_format", "size"};
+// Tables show sizes in KiB/MiB/GiB; --json keeps the bytes.
+const CellFormats kImageFormats = {{"size", size_cell}};
 
 template <typename Request, typename Response>
 Response call_image(CommandContext& ctx, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
@@ -132,7 +134,7 @@ void image_create(CommandContext& ctx) {
   if (path && ::access(path->c_str(), R_OK) != 0) throw UsageError("cannot read --file " + *path);
   im::Image image = call_image(ctx, &Stub::CreateImage, request);
   if (path) upload(ctx, image.id(), *path, &image);
-  ctx.output.object(image);
+  ctx.output.object(image, kImageFormats);
 }
 
 void image_list(CommandContext& ctx) {
@@ -142,6 +144,7 @@ void image_list(CommandContext& ctx) {
   request.set_name(ctx.args.value_or("name", ""));
   request.set_status(ctx.args.value_or("status", ""));
   request.set_all_projects(ctx.args.flag("all-projects"));
+  request.set_member_status(ctx.args.value_or("member-status", ""));
   std::vector<im::Image> images;
   do {
     auto page = call_image(ctx, &Stub::ListImages, request);
@@ -150,14 +153,23 @@ void image_list(CommandContext& ctx) {
   } while (!request.page_token().empty());
   std::vector<const google::protobuf::Message*> items;
   for (const auto& i : images) items.push_back(&i);
-  ctx.output.list(items, kListColumns);
+  ctx.output.list(items, kListColumns, kImageFormats);
 }
 
 void image_show(CommandContext& ctx) {
   im::GetImageRequest request;
   request.set_image(argument(ctx, 0));
-  ctx.output.object(call_image(ctx, &Stub::GetImage, request));
+  ctx.output.object(call_image(ctx, &Stub::GetImage, request), kImageFormats);
 }
+
+// The caller's project answers an image another project offered it.
+void image_answer(CommandContext& ctx, bool accept) {
+  im::ImageOfferRequest request;
+  request.set_image(argument(ctx, 0));
+  ctx.output.object(call_image(ctx, accept ? &Stub::AcceptImage : &Stub::RejectImage, request), kImageFormats);
+}
+void image_accept(CommandContext& ctx) { image_answer(ctx, true); }
+void image_reject(CommandContext& ctx) { image_answer(ctx, false); }
 
 void image_delete(CommandContext& ctx) {
   im::DeleteImageRequest request;
@@ -193,7 +205,7 @@ void image_set(CommandContext& ctx) {
   for (const auto& key : ctx.args.values("unset-property")) request.add_unset_properties(key);
   for (const auto& p : ctx.args.values("share")) request.add_add_members(project_id_of(ctx, p));
   for (const auto& p : ctx.args.values("unshare")) request.add_remove_members(project_id_of(ctx, p));
-  ctx.output.object(call_image(ctx, &Stub::UpdateImage, request));
+  ctx.output.object(call_image(ctx, &Stub::UpdateImage, request), kImageFormats);
 }
 
 }  // namespace
@@ -209,9 +221,11 @@ void add_image_commands(CommandTable& table) {
              "create an image and upload its bytes from a file", image_create});
   table.add({{"image", "list"}, {}, {},
              {flag_option("public"), flag_option("private"), flag_option("shared"), value_option("name"),
-              value_option("status"), flag_option("all-projects")},
-             "[--public|--private|--shared] [--name N] [--status S] [--all-projects]",
-             "list the images you can see", image_list});
+              value_option("status"), flag_option("all-projects"), value_option("member-status")},
+             "[--public|--private|--shared] [--name N] [--status S] [--all-projects] "
+             "[--member-status pending|accepted|rejected|all]",
+             "list the images you can see (images shared with you: once accepted, unless --member-status)",
+             image_list});
   table.add({{"image", "show"}, {"IMAGE"}, {}, {}, "", "show an image", image_show});
   table.add({{"image", "delete"}, {"IMAGE"}, {}, {}, "", "delete an image and its bytes", image_delete});
   table.add({{"image", "download"}, {"IMAGE"}, {}, {value_option("file"), flag_option("resume")},
@@ -222,7 +236,12 @@ void add_image_commands(CommandTable& table) {
               repeated_option("unset-property"), repeated_option("share"), repeated_option("unshare")},
              "[--name N] [--min-disk G] [--min-ram M] [--protected|--unprotected] [--public|--private] "
              "[--property K=V]... [--unset-property K]... [--share PROJECT]... [--unshare PROJECT]...",
-             "change an image, its properties and the projects it is shared with", image_set});
+             "change an image, its properties and the projects it is offered to (--share)", image_set});
+  table.add({{"image", "accept"}, {"IMAGE"}, {}, {}, "",
+             "accept an image another project shared with yours: it joins your list and names", image_accept});
+  table.add({{"image", "reject"}, {"IMAGE"}, {}, {}, "",
+             "reject an image shared with your project: it leaves your list (accept it later if you like)",
+             image_reject});
 }
 
 }  // namespace stratus::cloudctl

@@ -39,12 +39,18 @@ int help_or_unknown(const CommandTable& table, const std::vector<std::string>& t
     table.print_help(std::cout, table.matching(prefix));
     return kSuccess;
   }
+  if (!words.empty() && !exact) {
+    // One line, not the whole help: what was meant, most likely, and where the list is.
+    std::cerr << "cloudctl: unknown command '" << join_words(words) << "'";
+    if (const Command* meant = table.closest(words)) std::cerr << "; did you mean '" << meant->name() << "'?";
+    std::string where = prefix.empty() ? "cloudctl help" : "cloudctl " + join_words(prefix) + " --help";
+    std::cerr << " (`" << where << "` lists the commands)\n";
+    return kUsageError;
+  }
   if (words.empty())
     std::cerr << "cloudctl: missing command\n";
-  else if (exact)
-    std::cerr << "cloudctl: '" << join_words(words) << "' needs a verb\n";
   else
-    std::cerr << "cloudctl: unknown command '" << join_words(words) << "'\n";
+    std::cerr << "cloudctl: '" << join_words(words) << "' needs a verb\n";
   table.print_help(std::cerr, table.matching(prefix));
   return kUsageError;
 }
@@ -92,6 +98,7 @@ int main(int argc, char** argv) {
   add_identity_commands(table);
   add_image_commands(table);
   add_network_commands(table);
+  add_compute_commands(table);
   TerminalConsole console;
   return run(table, std::vector<std::string>(argv + 1, argv + argc), console);
 }

@@ -184,6 +184,23 @@ void group_delete(CommandContext& ctx) {
 }
 
 // "--port 22" or "--port 8000:8080".
+// A rule's unset ports or ICMP type/code mean every one: "any" where the protocol has them,
+// empty where it has none (a tcp rule has no ICMP type), never "0", which reads as port 0.
+std::string any_when_unset(const google::protobuf::Message& rule, const std::string& text, bool icmp_field) {
+  if (!text.empty()) return text;
+  std::string protocol = field_text(rule, "protocol");
+  bool icmp = protocol == "icmp" || protocol == "ipv6-icmp";
+  bool ports = protocol == "tcp" || protocol == "udp" || protocol == "132";
+  return (icmp_field ? icmp : ports) ? "any" : "";
+}
+
+const CellFormats kRuleFormats = {
+    {"port_range_min", [](const auto& rule, const auto& text) { return any_when_unset(rule, text, false); }},
+    {"port_range_max", [](const auto& rule, const auto& text) { return any_when_unset(rule, text, false); }},
+    {"icmp_type", [](const auto& rule, const auto& text) { return any_when_unset(rule, text, true); }},
+    {"icmp_code", [](const auto& rule, const auto& text) { return any_when_unset(rule, text, true); }},
+};
+
 void set_port_range(net::CreateSecurityGroupRuleRequest& request, const std::string& text) {
   auto colon = text.find(':');
   request.set_port_range_min(number_option("port", text.substr(0, colon)));
@@ -203,7 +220,7 @@ void rule_create(CommandContext& ctx) {
   request.set_remote_ip_prefix(ctx.args.value_or("remote-ip", ""));
   request.set_remote_group(ctx.args.value_or("remote-group", ""));
   request.set_description(ctx.args.value_or("description", ""));
-  ctx.output.object(call_network(ctx, &Stub::CreateSecurityGroupRule, request));
+  ctx.output.object(call_network(ctx, &Stub::CreateSecurityGroupRule, request), kRuleFormats);
 }
 
 void rule_list(CommandContext& ctx) {
@@ -211,7 +228,8 @@ void rule_list(CommandContext& ctx) {
   request.set_security_group(argument(ctx, 0));
   ctx.output.list(call_network(ctx, &Stub::ListSecurityGroupRules, request).rules(),
                   {"id", "direction", "ethertype", "protocol", "port_range_min", "port_range_max", "icmp_type",
-                   "icmp_code", "remote_ip_prefix", "remote_group_id"});
+                   "icmp_code", "remote_ip_prefix", "remote_group_id"},
+                  kRuleFormats);
 }
 
 void rule_delete(CommandContext& ctx) {
@@ -332,8 +350,8 @@ void add_network_commands(CommandTable& table) {
   table.add({{"floating-ip", "list"}, {}, {}, {}, "", "list the project's floating IPs", floating_list});
   table.add({{"floating-ip", "show"}, {"FIP"}, {}, {}, "", "show a floating IP (id or address)", floating_show});
   table.add({{"floating-ip", "delete"}, {"FIP"}, {}, {}, "", "release a floating IP", floating_delete});
-  table.add({{"floating-ip", "associate"}, {"FIP"}, {"SERVER_ID"}, {value_option("port"), value_option("fixed-ip")},
-             "(SERVER_ID | --port PORT) [--fixed-ip IP]", "map a floating IP to a server's port (or move it)",
+  table.add({{"floating-ip", "associate"}, {"FIP"}, {"SERVER"}, {value_option("port"), value_option("fixed-ip")},
+             "(SERVER | --port PORT) [--fixed-ip IP]", "map a floating IP to a server's port (or move it)",
              floating_associate});
   table.add({{"floating-ip", "disassociate"}, {"FIP"}, {}, {}, "", "unmap a floating IP", floating_disassociate});
 }

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <stdexcept>
 
 namespace stratus::cloudctl {
@@ -58,6 +59,8 @@ std::string scalar_text(const pb::Message& message, const pb::FieldDescriptor* f
 }
 
 std::string value_text(const pb::Message& message, const pb::FieldDescriptor* field) {
+  bool optional_scalar = field->has_presence() && field->cpp_type() != pb::FieldDescriptor::CPPTYPE_MESSAGE;
+  if (!field->is_repeated() && optional_scalar && !message.GetReflection()->HasField(message, field)) return "";
   if (!field->is_repeated()) return scalar_text(message, field, -1);
   std::string joined;
   int count = message.GetReflection()->FieldSize(message, field);
@@ -82,7 +85,37 @@ void flatten_into(const pb::Message& message, const std::string& prefix,
   }
 }
 
+std::string formatted(const CellFormats& formats, const pb::Message& message, const std::string& path,
+                      std::string text) {
+  auto format = formats.find(path);
+  return format == formats.end() ? text : format->second(message, text);
+}
+
 }  // namespace
+
+std::string human_size(uint64_t bytes) {
+  static const char* kUnits[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+  if (bytes < 1024) return std::to_string(bytes) + " B";
+  double value = static_cast<double>(bytes);
+  int unit = -1;
+  while (value >= 1024 && unit < 5) {
+    value /= 1024;
+    ++unit;
+  }
+  char text[32];
+  std::snprintf(text, sizeof text, value < 10 ? "%.2f %s" : "%.1f %s", value, kUnits[unit]);
+  return text;
+}
+
+std::string size_cell(const pb::Message&, const std::string& text) {
+  if (text.empty() || !std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); }))
+    return text;
+  try {
+    return human_size(std::stoull(text));
+  } catch (const std::exception&) {
+    return text;
+  }
+}
 
 std::string render_table(const TableRow& header, const std::vector<TableRow>& rows) {
   size_t column_count = header.size();
@@ -151,27 +184,28 @@ std::string to_json_array(const std::vector<const pb::Message*>& messages) {
   return json + "\n]";
 }
 
-void Output::object(const pb::Message& message) {
+void Output::object(const pb::Message& message, const CellFormats& formats) {
   if (json_) {
     out_ << to_json(message) << "\n";
     return;
   }
   std::vector<TableRow> rows;
-  for (auto& [path, text] : flatten_fields(message)) rows.push_back({path, text});
+  for (auto& [path, text] : flatten_fields(message)) rows.push_back({path, formatted(formats, message, path, text)});
   out_ << render_table({"FIELD", "VALUE"}, rows);
 }
 
-void Output::object(const pb::Message& message, const std::vector<std::string>& fields) {
+void Output::object(const pb::Message& message, const std::vector<std::string>& fields, const CellFormats& formats) {
   if (json_) {
     out_ << to_json(message) << "\n";
     return;
   }
   std::vector<TableRow> rows;
-  for (const auto& path : fields) rows.push_back({path, field_text(message, path)});
+  for (const auto& path : fields) rows.push_back({path, formatted(formats, message, path, field_text(message, path))});
   out_ << render_table({"FIELD", "VALUE"}, rows);
 }
 
-void Output::list(const std::vector<const pb::Message*>& items, const std::vector<std::string>& columns) {
+void Output::list(const std::vector<const pb::Message*>& items, const std::vector<std::string>& columns,
+                  const CellFormats& formats) {
   if (json_) {
     out_ << to_json_array(items) << "\n";
     return;
@@ -181,7 +215,7 @@ void Output::list(const std::vector<const pb::Message*>& items, const std::vecto
   std::vector<TableRow> rows;
   for (const pb::Message* item : items) {
     TableRow row;
-    for (const auto& column : columns) row.push_back(field_text(*item, column));
+    for (const auto& column : columns) row.push_back(formatted(formats, *item, column, field_text(*item, column)));
     rows.push_back(std::move(row));
   }
   out_ << render_table(header, rows);

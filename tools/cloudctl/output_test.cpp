@@ -115,3 +115,29 @@ TEST_CASE("--json leaves out text meant for people, while notes go to their own 
   CHECK(out.str().empty());
   CHECK(notes.str() == "shown once\n");
 }
+
+TEST_CASE("an unset optional field prints empty, not as its zero") {
+  id::UpdateUserRequest update;
+  CHECK(field_text(update, "enabled").empty());
+  update.set_enabled(false);
+  CHECK(field_text(update, "enabled") == "false");
+}
+
+TEST_CASE("byte counts read as a person reads them") {
+  CHECK(human_size(0) == "0 B");
+  CHECK(human_size(1023) == "1023 B");
+  CHECK(human_size(1536) == "1.50 KiB");
+  CHECK(human_size(20ULL << 20) == "20.0 MiB");
+  CHECK(human_size((9ULL << 30) / 4) == "2.25 GiB");
+  CHECK(size_cell(id::Project(), "").empty());
+}
+
+TEST_CASE("a cell format changes the table, never the JSON") {
+  auto p = project("alpha", "1073741824");
+  std::ostringstream table, json, notes;
+  CellFormats formats{{"description", size_cell}};
+  Output(table, notes, false).list(std::vector<const google::protobuf::Message*>{&p}, {"name", "description"}, formats);
+  CHECK(table.str() == "NAME   DESCRIPTION\nalpha  1.00 GiB\n");
+  Output(json, notes, true).list(std::vector<const google::protobuf::Message*>{&p}, {"name", "description"}, formats);
+  CHECK_THAT(json.str(), Catch::Contains("\"description\": \"1073741824\""));
+}

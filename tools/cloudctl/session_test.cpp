@@ -81,7 +81,7 @@ struct Fixture {
     server->Shutdown();
     fs::remove_all(home);
   }
-  Profile profile(std::optional<std::string> password) { return {"demo", endpoint, "demo", "demo", std::move(password)}; }
+  Profile profile(std::optional<std::string> password) { return {"demo", endpoint, "demo", "demo", std::move(password), ""}; }
   void list_projects(Session& session) {
     auto stub = id::Identity::NewStub(session.channel_for("identity"));
     session.call("identity", *stub, &id::Identity::Stub::ListProjects, id::ListProjectsRequest());
