@@ -32,7 +32,8 @@ Tenant Cloud::tenant(const std::string& name) {
   auto member = identity_setup_->create_member(unique(name));
   return Tenant{member.project_id,
                 NetworkClient(grpc::CreateChannel(network_->address(), grpc::InsecureChannelCredentials()),
-                              member.token)};
+                              member.token),
+                member.user_name, member.project_name};
 }
 
 Reply<v1::NetworkInfo> NetworkClient::create_network(const std::string& name, bool external, bool shared) const {

@@ -74,6 +74,7 @@ class NetworkClient {
 struct Tenant {
   std::string project_id;
   NetworkClient client;
+  std::string user_name, project_name;  // for logging in elsewhere (cloudctl); password kMemberPassword
 };
 
 class Cloud {
@@ -86,6 +87,7 @@ class Cloud {
   Tenant tenant(const std::string& name);
   const NetworkClient& admin() const { return *admin_; }
   const std::string& network_address() const { return network_->address(); }
+  const std::string& identity_address() const { return identity_->address(); }
 
  private:
   test_support::TestDatabase identity_db_, network_db_;
