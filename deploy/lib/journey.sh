@@ -2,8 +2,7 @@
 # The user journey that `deploy/cloud up` ends with and `deploy/cloud journey` runs alone.
 # A step is a line "NEEDS  FUNCTION  DESCRIPTION". NEEDS is -, or comma-separated requirements:
 # a service name (its binary is built) or cloudctl:RESOURCE (this cloudctl has that command).
-# A step whose needs are not met is skipped. Later features append their steps (servers, ssh)
-# in journey order.
+# A step whose needs are not met is skipped. Later features append their steps in journey order.
 JOURNEY_STEPS=(
   "identity                    journey_whoami      the demo user logs in"
   "identity                    journey_catalog     the admin lists the service catalog"
@@ -11,7 +10,14 @@ JOURNEY_STEPS=(
   "network,cloudctl:network    journey_networks    the demo user sees networks public and demo-net"
   "network,cloudctl:network    journey_rules       the default group of demo lets ssh and ping in"
   "network,cloudctl:network    journey_floating_ip the demo user takes a floating IP from public and releases it"
-  "network-agent,cloudctl:port journey_reach_fip   cloud-outside reaches a stand-in VM on demo-net by its floating IP (ping, tcp/22)"
+  "compute,cloudctl:flavor      journey_flavors     the demo user sees flavors m1.tiny and m1.small"
+  "compute,cloudctl:keypair     journey_keypair     the demo user makes key pair journey-key, private key saved 0600"
+  "compute-agent,network-agent,cloudctl:server journey_server_boot the demo user boots journey-vm (stratus-guest, m1.tiny, demo-net) and waits for ACTIVE"
+  "compute-agent,network-agent,cloudctl:server journey_server_fip  a floating IP from public is associated with journey-vm"
+  "compute-agent,network-agent,cloudctl:server journey_server_ssh  cloud-outside: ssh -i KEY cloud@FLOATING_IP hostname prints journey-vm"
+  "compute-agent,network-agent,cloudctl:server journey_console_log journey-vm's console log shows its boot"
+  "compute-agent,network-agent,cloudctl:server journey_server_delete journey-vm is deleted (--wait), its floating IP and key pair released"
+  "compute-agent,network-agent,cloudctl:server journey_server_audit nothing of journey-vm is left: libvirt domain, instance directory, OVS interface, port"
 )
 
 journey_whoami() { cloudctl --profile demo whoami; }
@@ -51,72 +57,148 @@ journey_floating_ip() {
   echo "released $address"
 }
 
-# journey_reach_fip: until servers exist, a namespace stands in for a VM: a port on demo-net
-# bound to this host, a veth on br-int carrying the port's iface-id and MAC, a floating IP.
-# From cloud-outside, ping and tcp/22 (allowed by default's rules) must reach it through the
-# agent's flows (ARP, NAT, conntrack firewall). Needs root (namespaces); cleans up after itself.
-JOURNEY_VM_NS=journey-vm
-JOURNEY_VM_TAP=journey-vm-tap
-journey_reach_fip() {
-  [[ $(id -u) -eq 0 ]] || { echo "needs root (network namespaces)"; return 0; }
-  local rc=0
-  journey_vm_cleanup
-  journey_vm_try || rc=$?
-  journey_vm_cleanup
+# ---- a real server: boot, reach it by SSH through a floating IP, delete it, audit ----------
+# Steps run in subshells: what one step learns for the next (ids, addresses) is kept in files
+# under $STRATUS_STATE/run/journey/. Each step finds what it needs by name, so a failed step
+# leaves the later ones able to clean up.
+JOURNEY_SERVER=journey-vm
+JOURNEY_KEY=journey-key
+journey_dir() { echo "$STRATUS_STATE/run/journey"; }
+journey_key_file() { echo "$(journey_dir)/$JOURNEY_KEY.pem"; }
+journey_note() { printf '%s\n' "$2" >"$(journey_dir)/$1"; }          # journey_note NAME VALUE
+journey_recall() { cat "$(journey_dir)/$1" 2>/dev/null || true; }     # journey_recall NAME
+as_demo() { cloudctl --profile demo "$@"; }
+
+journey_flavors() {
+  as_demo flavor list | expect_lines "[[:space:]]m1\.tiny[[:space:]]" "[[:space:]]m1\.small[[:space:]]"
+}
+
+# A fresh key pair each run (a key pair's private key exists only once, at creation).
+journey_keypair() {
+  install -d -m 0700 "$(journey_dir)"
+  rm -f "$(journey_key_file)"
+  as_demo keypair show "$JOURNEY_KEY" >/dev/null 2>&1 && { as_demo keypair delete "$JOURNEY_KEY" || return 1; }
+  as_demo keypair create "$JOURNEY_KEY" --file "$(journey_key_file)" >/dev/null || return 1
+  [[ $(stat -c %a "$(journey_key_file)") == 600 ]] || { echo "$(journey_key_file) is not mode 0600"; return 1; }
+  ssh-keygen -y -f "$(journey_key_file)" >/dev/null || { echo "the saved private key does not load"; return 1; }
+  echo "saved $(journey_key_file) (0600): $(as_demo --json keypair show "$JOURNEY_KEY" | jq -r .fingerprint_sha256)"
+}
+
+# journey_server_leftovers: a journey-vm (and its floating IPs) left by an interrupted run.
+journey_server_leftovers() {
+  local id
+  id=$(as_demo --json server show "$JOURNEY_SERVER" 2>/dev/null | jq -r '.id // empty') || true
+  [[ -n $id ]] || return 0
+  echo "deleting journey-vm $id left by an earlier run"
+  journey_release_fips "$id"
+  as_demo server delete "$id" --wait
+}
+
+# journey_release_fips SERVER_ID: delete the floating IPs on the server's ports.
+journey_release_fips() {
+  local port fip
+  for port in $(as_demo --json port list --server "$1" | jq -r '.[].id'); do
+    for fip in $(as_demo --json floating-ip list | jq -r --arg p "$port" '.[] | select(.port_id == $p) | .id'); do
+      as_demo floating-ip delete "$fip" || return 1
+    done
+  done
+}
+
+journey_server_boot() {
+  local server id rc=0
+  journey_server_leftovers || return 1
+  rm -f "$(journey_dir)"/server-* "$(journey_dir)"/fip-*
+  server=$(as_demo --json server create "$JOURNEY_SERVER" --image "$GUEST_DISK_IMAGE" --flavor m1.tiny \
+    --key-name "$JOURNEY_KEY" --network demo-net --wait) || rc=$?
+  id=$(jq -r '.id // empty' <<<"$server" 2>/dev/null || true)
+  [[ -z $id ]] || journey_note server-id "$id"
+  if ((rc != 0)); then
+    [[ -z $id ]] || as_demo server show "$id" || true
+    return "$rc"
+  fi
+  journey_note server-ports "$(jq -r '.port_ids | join(" ")' <<<"$server")"
+  echo "journey-vm $id ACTIVE on $(jq -r '.host // "?"' <<<"$server"): $(jq -r '[.addresses[].addresses[].ip_address] | join(", ")' <<<"$server")"
+}
+
+journey_server_fip() {
+  local id fip address
+  id=$(journey_recall server-id)
+  [[ -n $id ]] || { echo "no server from the boot step"; return 1; }
+  fip=$(as_demo --json floating-ip create --pool public) || return 1
+  address=$(jq -r .floating_ip_address <<<"$fip")
+  journey_note fip-id "$(jq -r .id <<<"$fip")"
+  journey_note fip-address "$address"
+  as_demo floating-ip associate "$(jq -r .id <<<"$fip")" "$id" >/dev/null || return 1
+  echo "floating IP $address -> journey-vm ($(as_demo --json floating-ip show "$address" | jq -r .fixed_ip_address))"
+}
+
+# journey_ssh ADDRESS COMMAND...: one SSH attempt from cloud-outside with the journey's key.
+journey_ssh() {
+  local address=$1; shift
+  in_outside timeout 20 ssh -F /dev/null -i "$(journey_key_file)" -o StrictHostKeyChecking=no \
+    -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o ConnectTimeout=5 -o LogLevel=ERROR "cloud@$address" "$@"
+}
+
+# The guest boots a few seconds after ACTIVE (TCG) and then starts dropbear: try until it answers.
+journey_server_ssh() {
+  local address name="" deadline=$((SECONDS + ${STRATUS_JOURNEY_SSH_TIMEOUT:-180}))
+  address=$(journey_recall fip-address)
+  [[ -n $address ]] || { echo "no floating IP from the previous step"; return 1; }
+  until name=$(journey_ssh "$address" hostname 2>/dev/null); do
+    ((SECONDS < deadline)) || break
+    sleep 2
+  done
+  if [[ $name != "$JOURNEY_SERVER" ]]; then
+    echo "ssh cloud@$address hostname answered '${name}', not $JOURNEY_SERVER; last attempt:"
+    journey_ssh "$address" hostname
+    return 1
+  fi
+  echo "ssh cloud@$address hostname: $name"
+}
+
+journey_console_log() {
+  local id out
+  id=$(journey_recall server-id)
+  [[ -n $id ]] || { echo "no server from the boot step"; return 1; }
+  out=$(as_demo server console-log "$id" --lines 200) || return 1
+  grep -Eq "Linux version|Booting" <<<"$out" || { printf '%s\n' "$out" | tail -n 20; echo "no boot text in the console log"; return 1; }
+  echo "$(wc -l <<<"$out") lines, e.g.: $(grep -Em1 "Linux version" <<<"$out" | cut -c1-100)"
+}
+
+journey_server_delete() {
+  local id fip rc=0
+  id=$(journey_recall server-id)
+  fip=$(journey_recall fip-id)
+  if [[ -n $fip ]]; then as_demo floating-ip delete "$fip" || rc=1; fi
+  if [[ -n $id ]]; then
+    journey_release_fips "$id" || rc=1
+    as_demo server delete "$id" --wait || rc=1
+  fi
+  as_demo keypair delete "$JOURNEY_KEY" || rc=1
+  rm -f "$(journey_key_file)"
+  ((rc == 0)) && echo "deleted journey-vm ${id:-(none)}, floating IP ${fip:-(none)}, key pair $JOURNEY_KEY"
   return "$rc"
 }
 
-journey_vm_try() {
-  local port id mac ip fip i net project
-  # Only compute (or an admin) binds a port to a host: the admin makes demo's port here.
-  net=$(cloudctl --profile demo --json network show demo-net | jq -r .id) || return 1
-  project=$(cloudctl --profile demo --json whoami | jq -r .project_id) || return 1
-  port=$(cloudctl --profile admin --json port create journey-vm --network "$net" --project "$project" \
-    --host "$(hostname -s)") || return 1
-  id=$(jq -r .id <<<"$port")
-  mac=$(jq -r .mac_address <<<"$port")
-  ip=$(jq -r '.fixed_ips[0].ip_address' <<<"$port")
-  ip netns add "$JOURNEY_VM_NS"
-  ip link add "$JOURNEY_VM_TAP" type veth peer name eth0 netns "$JOURNEY_VM_NS"
-  ip -n "$JOURNEY_VM_NS" link set eth0 address "$mac"
-  ip -n "$JOURNEY_VM_NS" addr add "$ip/24" dev eth0
-  ip -n "$JOURNEY_VM_NS" link set eth0 up
-  ip -n "$JOURNEY_VM_NS" route add default via 10.0.0.1
-  ip link set "$JOURNEY_VM_TAP" up
-  offloads_off ethtool -K "$JOURNEY_VM_TAP"
-  offloads_off ip netns exec "$JOURNEY_VM_NS" ethtool -K eth0
-  vsctl add-port "$STRATUS_INTEGRATION_BRIDGE" "$JOURNEY_VM_TAP" -- set Interface "$JOURNEY_VM_TAP" \
-    external_ids:iface-id="$id" external_ids:attached-mac="$mac"
-  fip=$(cloudctl --profile demo --json floating-ip create --pool public --port "$id" | jq -r .floating_ip_address) || return 1
-  echo "port $ip ($mac) on $STRATUS_INTEGRATION_BRIDGE, floating IP $fip"
-  # A tiny "sshd": answers one line on tcp/22.
-  ip netns exec "$JOURNEY_VM_NS" socat TCP-LISTEN:22,reuseaddr,fork SYSTEM:'echo journey-vm' </dev/null >/dev/null 2>&1 &
-  for ((i = 0; i < 50; i++)); do   # the agent programs the port within a few seconds
-    in_outside ping -c1 -W1 "$fip" >/dev/null 2>&1 && break
-    sleep 0.2
+journey_server_audit() {
+  local id port left=()
+  id=$(journey_recall server-id)
+  [[ -n $id ]] || { echo "no server from the boot step: nothing to audit"; return 1; }
+  if virsh -c qemu:///system list --all --name | grep -qx "stratus-$id"; then left+=("libvirt domain stratus-$id"); fi
+  [[ ! -e $(compute_instances_dir)/$id ]] || left+=("instance directory $(compute_instances_dir)/$id")
+  for port in $(journey_recall server-ports); do
+    [[ -z $(vsctl --bare --columns=name find Interface "external_ids:iface-id=$port") ]] ||
+      left+=("OVS interface of port $port")
+    ! as_demo port show "$port" >/dev/null 2>&1 || left+=("port $port")
   done
-  in_outside ping -c1 -W2 "$fip" || return 1
-  [[ $(in_outside timeout 5 socat -T3 - "TCP:$fip:22" </dev/null) == journey-vm ]] || {
-    echo "tcp/22 to $fip got no answer"
+  [[ $(as_demo --json port list --server "$id" | jq length) == 0 ]] || left+=("ports with device_id $id")
+  [[ -z $(journey_recall fip-id) ]] || ! as_demo floating-ip show "$(journey_recall fip-id)" >/dev/null 2>&1 ||
+    left+=("floating IP $(journey_recall fip-address)")
+  if ((${#left[@]})); then
+    printf 'left behind: %s\n' "${left[@]}"
     return 1
-  }
-  echo "tcp/22 to $fip answered"
-}
-
-journey_vm_cleanup() {
-  local fip port
-  if ip netns list | awk '{ print $1 }' | grep -qx "$JOURNEY_VM_NS"; then
-    ip netns pids "$JOURNEY_VM_NS" | xargs -r kill 2>/dev/null || true
-    ip netns del "$JOURNEY_VM_NS"
   fi
-  vsctl --if-exists del-port "$STRATUS_INTEGRATION_BRIDGE" "$JOURNEY_VM_TAP"
-  ip link del "$JOURNEY_VM_TAP" 2>/dev/null || true
-  port=$(cloudctl --profile demo --json port show journey-vm 2>/dev/null | jq -r '.id // empty') || true
-  [[ -n $port ]] || return 0
-  for fip in $(cloudctl --profile demo --json floating-ip list | jq -r --arg p "$port" '.[] | select(.port_id == $p) | .id'); do
-    cloudctl --profile demo floating-ip delete "$fip"
-  done
-  cloudctl --profile demo port delete "$port"
+  echo "no domain, instance directory, OVS interface, port or floating IP of journey-vm $id is left"
 }
 
 # journey_needs_met NEEDS: every requirement of a step holds.

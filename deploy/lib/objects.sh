@@ -127,3 +127,22 @@ bootstrap_images() {
   prune_images "$GUEST_KERNEL_IMAGE" "$kernel"
   log "images: $GUEST_DISK_IMAGE, $GUEST_KERNEL_IMAGE, $GUEST_RAMDISK_IMAGE (public; ssh user 'cloud')"
 }
+
+# ---- flavors ----------------------------------------------------------------------------------
+
+# bootstrap_flavors: small public flavors for this 2-core TCG machine. m1.tiny has 256 MiB, not
+# the 128 MiB of OpenStack's m1.tiny: the guest runs from an initramfs in RAM and its image says
+# min_ram 256 (compute refuses a flavor below an image's min_ram).
+STRATUS_FLAVORS=(
+  "m1.tiny   --vcpus 1 --ram 256 --disk 1"
+  "m1.small  --vcpus 1 --ram 512 --disk 2"
+)
+bootstrap_flavors() {
+  objects_ready compute flavor create || return 0
+  local line name args
+  for line in "${STRATUS_FLAVORS[@]}"; do
+    read -r name args <<<"$line"
+    # shellcheck disable=SC2086  # the options are words on purpose
+    ensure_object admin flavor "$name" $args
+  done
+}

@@ -126,6 +126,73 @@ remote = unix:/var/run/openvswitch/db.sock
 EOC
 }
 
+# Compute (services/compute/README.md): the scheduler's ratios and the build timeouts of a small
+# TCG machine; image and network at their fixed local addresses (the catalog has the same).
+service_config_compute() {
+  cat <<EOC
+[compute]
+cpu_allocation_ratio = 16
+ram_allocation_ratio = 1.5
+disk_allocation_ratio = 1
+weigher = spread
+default_availability_zone = nova
+reconcile_interval = 5
+vif_plugged_timeout = 300
+spawn_timeout = 900
+host_down_after = 60
+
+[image]
+url = 127.0.0.1:7200
+
+[network]
+url = 127.0.0.1:7300
+EOC
+}
+
+# The compute agent of this host (services/compute-agent/README.md): TCG domains (no usable
+# KVM here), instance files and the image cache in the state dir (0755: QEMU runs as
+# libvirt-qemu and must reach them), NICs on the integration bridge of deploy/lib/external.sh.
+compute_instances_dir() { echo "$STRATUS_STATE/instances"; }
+compute_image_cache_dir() { echo "$STRATUS_STATE/image-cache"; }
+service_config_compute_agent() {
+  install -d -m 0755 "$(compute_instances_dir)" "$(compute_image_cache_dir)"
+  cat <<EOC
+[agent]
+host = $(hostname -s)
+domain_type = ${STRATUS_DOMAIN_TYPE:-qemu}
+libvirt_uri = ${STRATUS_LIBVIRT_URI:-qemu:///system}
+instances_path = $(compute_instances_dir)
+image_cache_path = $(compute_image_cache_dir)
+integration_bridge = $STRATUS_INTEGRATION_BRIDGE
+datapath_type = $STRATUS_OVS_DATAPATH
+shutdown_grace = 20
+orphan_grace = 600
+heartbeat_interval = 10
+resync_interval = 60
+console_report_interval = 5
+
+[compute]
+url = 127.0.0.1:7500
+EOC
+}
+
+# compute_domains_down: destroy and undefine the libvirt domains of this cloud's instances (those
+# whose disks are under its instances directory; other domains on the machine are not ours).
+# The instance files stay: after the next `up` the agent reports those servers SHUTOFF, and
+# `server start` boots them again from their disks.
+compute_domains_down() {
+  command -v virsh >/dev/null && server_libvirt_running || return 0
+  local uri=${STRATUS_LIBVIRT_URI:-qemu:///system} name count=0
+  for name in $(virsh -c "$uri" list --all --name 2>/dev/null | grep '^stratus-' || true); do
+    virsh -c "$uri" dumpxml "$name" 2>/dev/null | grep -q "file='$(compute_instances_dir)/" || continue
+    virsh -c "$uri" destroy "$name" >/dev/null 2>&1 || true   # not running is fine
+    virsh -c "$uri" undefine "$name" --nvram >/dev/null 2>&1 || virsh -c "$uri" undefine "$name" >/dev/null ||
+      warn "could not undefine libvirt domain $name"
+    count=$((count + 1))
+  done
+  log "libvirt: removed $count domain(s) of this cloud's instances (their disks stay in $(compute_instances_dir))"
+}
+
 # ---- start / stop ---------------------------------------------------------------------------
 
 # start_service NAME: start it unless it runs; a running service whose binary was rebuilt since
