@@ -15,7 +15,7 @@ JOURNEY_STEPS=(
   "compute-agent,network-agent,cloudctl:server journey_server_boot the demo user boots journey-vm (stratus-guest, m1.tiny, demo-net) and waits for ACTIVE"
   "compute-agent,network-agent,cloudctl:server journey_server_fip  a floating IP from public is associated with journey-vm"
   "compute-agent,network-agent,cloudctl:server journey_server_ssh  cloud-outside: ssh -i KEY cloud@FLOATING_IP hostname prints journey-vm"
-  "compute-agent,network-agent,cloudctl:server journey_console_log journey-vm's console log shows its boot"
+  "compute-agent,network-agent,cloudctl:server journey_console_log journey-vm's console log prints the host key that its sshd offers"
   "compute-agent,network-agent,cloudctl:server journey_server_delete journey-vm is deleted (--wait), its floating IP and key pair released"
   "compute-agent,network-agent,cloudctl:server journey_server_audit nothing of journey-vm is left: libvirt domain, instance directory, OVS interface, port"
 )
@@ -156,13 +156,25 @@ journey_server_ssh() {
   echo "ssh cloud@$address hostname: $name"
 }
 
+# What a careful user does before trusting the host key: read the fingerprints the guest printed
+# on its console and compare them with the key its sshd offers through the floating IP. The
+# console reaches compute every few seconds, so the step waits a little for the block.
 journey_console_log() {
-  local id out
+  local id address out printed offered deadline=$((SECONDS + 30))
   id=$(journey_recall server-id)
-  [[ -n $id ]] || { echo "no server from the boot step"; return 1; }
-  out=$(as_demo server console-log "$id" --lines 200) || return 1
-  grep -Eq "Linux version|Booting" <<<"$out" || { printf '%s\n' "$out" | tail -n 20; echo "no boot text in the console log"; return 1; }
-  echo "$(wc -l <<<"$out") lines, e.g.: $(grep -Em1 "Linux version" <<<"$out" | cut -c1-100)"
+  address=$(journey_recall fip-address)
+  [[ -n $id && -n $address ]] || { echo "no server or floating IP from the earlier steps"; return 1; }
+  while :; do
+    out=$(as_demo server console-log "$id" --lines 400) || return 1
+    printed=$(sed -n '/BEGIN SSH HOST KEY FINGERPRINTS/,/END SSH HOST KEY FINGERPRINTS/p' <<<"$out" |
+      tr -d '\r' | awk '$1 == "ecdsa" { print $2 }')
+    [[ -z $printed && SECONDS -lt deadline ]] || break
+    sleep 2
+  done
+  [[ -n $printed ]] || { printf '%s\n' "$out" | tail -n 20; echo "no ecdsa host key fingerprint in the console log"; return 1; }
+  offered=$(in_outside ssh-keyscan -T 5 -t ecdsa "$address" 2>/dev/null | ssh-keygen -lf - | awk '{ print $2 }')
+  [[ $printed == "$offered" ]] || { echo "console says $printed, sshd at $address offers ${offered:-nothing}"; return 1; }
+  echo "$(wc -l <<<"$out") lines; the console's ecdsa host key $printed is the one sshd offers"
 }
 
 journey_server_delete() {
