@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "compute/v1/compute.grpc.pb.h"
 #include "network/v1/network.grpc.pb.h"
 #include "tools/cloudctl/commands.h"
 #include "tools/cloudctl/output.h"
@@ -266,14 +267,17 @@ void floating_delete(CommandContext& ctx) {
   call_network(ctx, &Stub::DeleteFloatingIp, request);
 }
 
-// The port of a server: the first port whose device is the server (its id).
+// The port of a server (its name or id, as compute resolves it): the first with a fixed address.
 std::string port_of_server(CommandContext& ctx, const std::string& server) {
-  net::ListPortsRequest request;
-  request.set_device_id(server);
-  auto ports = call_network(ctx, &Stub::ListPorts, request);
-  for (const auto& p : ports.ports())
-    if (p.fixed_ips_size() > 0) return p.id();
-  throw UsageError("server " + server + " has no port with an address (give the server's id, or --port PORT)");
+  namespace cv1 = cloud::compute::v1;
+  cv1::GetServerRequest request;
+  request.set_server(server);
+  auto stub = cv1::Compute::NewStub(ctx.session.channel_for("compute"));
+  auto found = ctx.session.call("compute", *stub, &cv1::Compute::Stub::GetServer, request);
+  for (const auto& network : found.addresses())
+    for (const auto& address : network.second.addresses())
+      if (address.type() == "fixed" && !address.port_id().empty()) return address.port_id();
+  throw UsageError("server " + server + " has no port with a fixed address (name the port with --port PORT)");
 }
 
 void floating_associate(CommandContext& ctx) {

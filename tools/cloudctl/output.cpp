@@ -161,6 +161,12 @@ std::vector<std::pair<std::string, std::string>> flatten_fields(const pb::Messag
 
 std::string column_header(const std::string& path) {
   std::string last = path.substr(path.rfind('.') == std::string::npos ? 0 : path.rfind('.') + 1);
+  // "flavor.name" -> "FLAVOR": a nested object's name stands for the object (two NAME columns
+  // in one table would say nothing).
+  if (last == "name" && path.find('.') != std::string::npos) {
+    std::string parent = path.substr(0, path.rfind('.'));
+    last = parent.substr(parent.rfind('.') == std::string::npos ? 0 : parent.rfind('.') + 1);
+  }
   std::transform(last.begin(), last.end(), last.begin(), [](unsigned char c) { return std::toupper(c); });
   return last;
 }

@@ -56,6 +56,7 @@ TEST_CASE("fields print as text: timestamps in RFC 3339, repeated joined, nested
   *token.mutable_info() = info;
   CHECK(field_text(token, "info.user_name") == "demo");
   CHECK(column_header("info.user_name") == "USER_NAME");
+  CHECK(column_header("flavor.name") == "FLAVOR");  // not a second NAME
   CHECK_THROWS(field_text(token, "nope"));
 }
 
