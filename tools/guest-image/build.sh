@@ -24,7 +24,8 @@ PATH=$PATH:/usr/sbin:/sbin
 # Modules the guest needs for its NIC, its disks and the config drive (ISO9660 or vfat,
 # on virtio-blk, virtio-scsi or an IDE/SATA cdrom). Their dependencies are added automatically.
 GUEST_MODULES=(virtio_pci virtio_net virtio_blk virtio_scsi virtio_rng
-               isofs sr_mod sd_mod ata_piix ata_generic vfat nls_cp437 nls_ascii nls_iso8859-1 nls_utf8)
+               isofs sr_mod sd_mod ata_piix ata_generic vfat nls_cp437 nls_ascii nls_iso8859-1 nls_utf8
+               button evdev)  # the ACPI power button, for a soft stop
 KERNEL_CMDLINE="console=ttyS0 panic=-1"
 
 log() { echo "guest-image: $*" >&2; }
