@@ -91,6 +91,17 @@ ensure_image() {
   if [[ -n $id && $(image_field "$name" sha256) == "$sha" ]]; then
     log "image $name: up to date ($id)"
   else
+    # Names are unique in a project: the old copy steps aside first, and goes when nothing uses it.
+    if [[ -n $id ]]; then
+      local old=$id
+      cloudctl --profile admin image set "$old" --name "$name.replaced-$(date +%s)" >/dev/null ||
+        die "image $name: cannot rename the old copy $old"
+      if cloudctl --profile admin image delete "$old" >/dev/null 2>&1; then
+        log "image $name: deleted the old copy $old"
+      else
+        warn "image $name: the old copy $old is in use; kept as $name.replaced-*"
+      fi
+    fi
     id=$(cloudctl --profile admin --json image create "$name" --file "$file" --public "$@" | jq -r .id)
     [[ -n $id && $id != null ]] || die "image create $name did not return an id"
     log "image $name: uploaded $(du -h "$file" | cut -f1) as $id"
