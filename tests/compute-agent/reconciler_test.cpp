@@ -81,6 +81,11 @@ class HandBuiltCompute : public ComputeSource {
     ++downloads;
     return stratus::image::sha256_of_file(source.string());
   }
+  void upload_snapshot(const std::string&, const std::string& image_id, const std::string& path) override {
+    std::lock_guard lock(mutex_);
+    uploaded[image_id] = stratus::image::sha256_of_file(path);
+  }
+  std::map<std::string, std::string> uploaded;  // image id -> sha256 of the bytes
   v1::ReportInstanceRequest last_report() {
     std::lock_guard lock(mutex_);
     REQUIRE(!reports.empty());

@@ -20,6 +20,9 @@ class ComputeSource {
   // Streams the image's bytes into `destination`; returns the sha256 compute announced.
   virtual std::string download_image(const std::string& instance_id, const std::string& image_id,
                                      const std::string& destination) = 0;
+  // Streams the file into the queued snapshot image `image_id` of the instance.
+  virtual void upload_snapshot(const std::string& instance_id, const std::string& image_id,
+                               const std::string& path) = 0;
 };
 
 }  // namespace stratus::compute_agent

@@ -17,13 +17,21 @@ const char* action_name(Action action) {
     case Action::ReportStarted: return "report-started";
     case Action::ReportStopped: return "report-stopped";
     case Action::ReportRebooted: return "report-rebooted";
+    case Action::Snapshot: return "snapshot";
+    case Action::ReportSnapshotUploaded: return "report-snapshot-uploaded";
     case Action::ReportPower: return "report-power";
   }
   return "?";
 }
 
-Action decide(const v1::InstanceSpec& spec, DomainPower power, std::uint64_t applied_reboot_generation) {
+Action decide(const v1::InstanceSpec& spec, DomainPower power, std::uint64_t applied_reboot_generation,
+              std::uint64_t applied_snapshot_generation) {
   if (spec.deleted()) return Action::Delete;
+  // Compute allows a snapshot only of an ACTIVE or SHUTOFF instance with no other task, so
+  // while one is pending nothing else is asked but a delete (handled above).
+  if (spec.has_snapshot() && power != DomainPower::Missing && spec.vm_state() != v1::VM_STATE_BUILD)
+    return spec.snapshot().generation() > applied_snapshot_generation ? Action::Snapshot
+                                                                      : Action::ReportSnapshotUploaded;
   const bool building = spec.vm_state() == v1::VM_STATE_BUILD;
   const bool want_off = spec.desired_power_state() == v1::POWER_STATE_SHUTDOWN;
   const bool reboot_pending = spec.reboot_generation() > applied_reboot_generation;

@@ -35,13 +35,16 @@ enum class Action {
   ReportStarted,  // already running while POWERING_ON: the STARTED report was lost
   ReportStopped,  // already off while POWERING_OFF: the STOPPED report was lost
   ReportRebooted,  // running, still REBOOTING, generation applied: the REBOOTED report was lost
+  Snapshot,       // copy the root disk (the guest paused meanwhile), upload; report SNAPSHOT_UPLOADED
+  ReportSnapshotUploaded,  // the pending snapshot's generation was uploaded: that report was lost
   ReportPower,    // nothing to change: report the observed power state (and console)
 };
 const char* action_name(Action action);
 
-// The decision table (README.md lists it). `applied_reboot_generation` is the agent's
-// memory of the last reboot it did for this instance.
-Action decide(const cloud::compute::v1::InstanceSpec& spec, DomainPower power, std::uint64_t applied_reboot_generation);
+// The decision table (README.md lists it). The applied generations are the agent's memory of
+// the last reboot and the last snapshot upload it did for this instance.
+Action decide(const cloud::compute::v1::InstanceSpec& spec, DomainPower power, std::uint64_t applied_reboot_generation,
+              std::uint64_t applied_snapshot_generation);
 
 // The power state compute understands for what libvirt says.
 cloud::compute::v1::PowerState to_power_state(DomainPower power);

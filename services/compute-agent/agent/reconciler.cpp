@@ -1,5 +1,6 @@
 #include "services/compute-agent/agent/reconciler.h"
 
+#include <filesystem>
 #include <set>
 
 #include "common/error/error.h"
@@ -32,7 +33,7 @@ ImageFetcher Reconciler::fetcher_for(const std::string& instance_id) {
 }
 
 void Reconciler::report(const v1::InstanceSpec& spec, v1::InstanceEvent event, const std::string& fault,
-                        std::uint64_t reboot_generation) {
+                        std::uint64_t reboot_generation, std::uint64_t snapshot_generation) {
   v1::ReportInstanceRequest request;
   request.set_instance_id(spec.instance_id());
   request.set_host(settings_.host);
@@ -40,6 +41,7 @@ void Reconciler::report(const v1::InstanceSpec& spec, v1::InstanceEvent event, c
   request.set_power_state(to_power_state(power));
   request.set_event(event);
   request.set_fault_message(fault);
+  request.set_snapshot_generation(snapshot_generation);
   request.set_reboot_generation(reboot_generation ? reboot_generation
                                                   : disks_.applied_reboot_generation(spec.instance_id()));
   if (power != DomainPower::Missing) {
@@ -66,6 +68,29 @@ void Reconciler::spawn(const v1::InstanceSpec& spec) {
   hypervisor_.define_and_start(domain_spec(spec, files, kernel, ramdisk, settings_));
 }
 
+// As Nova's libvirt driver without live snapshots: the guest is paused while its disk is
+// copied (a consistent image, seconds of pause for a small disk), resumed, then uploaded.
+void Reconciler::snapshot(const v1::InstanceSpec& spec) {
+  const std::string& id = spec.instance_id();
+  std::string copy;
+  hypervisor_.set_paused(id, true);
+  try {
+    copy = disks_.copy_root_disk(id);
+  } catch (...) {
+    hypervisor_.set_paused(id, false);
+    throw;
+  }
+  hypervisor_.set_paused(id, false);
+  try {
+    compute_.upload_snapshot(id, spec.snapshot().image_id(), copy);
+  } catch (...) {
+    std::filesystem::remove(copy);
+    throw;
+  }
+  std::filesystem::remove(copy);
+  disks_.set_applied_snapshot_generation(id, spec.snapshot().generation());
+}
+
 void Reconciler::remove(const std::string& instance_id) {
   hypervisor_.destroy_and_undefine(instance_id);
   disks_.remove_instance(instance_id);
@@ -81,14 +106,14 @@ Action Reconciler::reconcile(const std::string& instance_id) {
   const v1::InstanceSpec& spec = *found;
   const DomainPower power = hypervisor_.power(instance_id);
   const std::uint64_t applied = disks_.applied_reboot_generation(instance_id);
-  const Action action = decide(spec, power, applied);
+  const Action action = decide(spec, power, applied, disks_.applied_snapshot_generation(instance_id));
   if (action != Action::ReportPower)
     logger_.info("reconciling", {{"instance", instance_id}, {"action", action_name(action)},
                                  {"power", domain_power_name(power)}});
   // The action first; its report after, so a failing report is retried, never taken for
   // a failure of the instance.
   v1::InstanceEvent event = v1::INSTANCE_EVENT_NONE;
-  std::uint64_t reboot_generation = 0;
+  std::uint64_t reboot_generation = 0, snapshot_generation = 0;
   try {
     switch (action) {
       case Action::Delete:
@@ -127,6 +152,15 @@ Action Reconciler::reconcile(const std::string& instance_id) {
         event = v1::INSTANCE_EVENT_REBOOTED;
         reboot_generation = applied;
         break;
+      case Action::Snapshot:
+        snapshot(spec);
+        event = v1::INSTANCE_EVENT_SNAPSHOT_UPLOADED;
+        snapshot_generation = spec.snapshot().generation();
+        break;
+      case Action::ReportSnapshotUploaded:
+        event = v1::INSTANCE_EVENT_SNAPSHOT_UPLOADED;
+        snapshot_generation = spec.snapshot().generation();
+        break;
       case Action::ReportPower: break;
     }
   } catch (const Error& e) {
@@ -137,12 +171,14 @@ Action Reconciler::reconcile(const std::string& instance_id) {
       // No half-made domain stays running; the files go with the delete that follows.
       hypervisor_.destroy_and_undefine(instance_id);
       report(spec, v1::INSTANCE_EVENT_SPAWN_FAILED, e.what());
+    } else if (action == Action::Snapshot) {
+      report(spec, v1::INSTANCE_EVENT_SNAPSHOT_FAILED, e.what(), 0, spec.snapshot().generation());
     } else {
       report(spec, v1::INSTANCE_EVENT_ACTION_FAILED, e.what());
     }
     return action;
   }
-  report(spec, event, "", reboot_generation);
+  report(spec, event, "", reboot_generation, snapshot_generation);
   return action;
 }
 

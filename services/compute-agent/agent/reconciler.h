@@ -41,8 +41,10 @@ class Reconciler {
  private:
   void spawn(const cloud::compute::v1::InstanceSpec& spec);
   void remove(const std::string& instance_id);
+  void snapshot(const cloud::compute::v1::InstanceSpec& spec);
   void report(const cloud::compute::v1::InstanceSpec& spec, cloud::compute::v1::InstanceEvent event,
-              const std::string& fault = "", std::uint64_t reboot_generation = 0);
+              const std::string& fault = "", std::uint64_t reboot_generation = 0,
+              std::uint64_t snapshot_generation = 0);
   ImageFetcher fetcher_for(const std::string& instance_id);
 
   AgentSettings settings_;

@@ -36,7 +36,13 @@ class FakeCompute : public ComputeSource {
     downloads.push_back(image_id);
     return "sha";
   }
+  void upload_snapshot(const std::string&, const std::string& image_id, const std::string& path) override {
+    if (refuse_upload) throw stratus::Error(stratus::ErrorCode::FailedPrecondition, "image is not queued");
+    uploads.push_back(image_id + " " + path);
+  }
   std::map<std::string, v1::InstanceSpec> specs;
+  std::vector<std::string> uploads;
+  bool refuse_upload = false;
   std::vector<v1::ReportInstanceRequest> reports;
   std::vector<std::string> downloads;
   bool unavailable = false;
@@ -65,6 +71,11 @@ class FakeHypervisor : public Hypervisor {
   void start(const std::string& id) override {
     calls.push_back("start");
     domains[id] = DomainPower::Running;
+  }
+  void set_paused(const std::string& id, bool paused) override {
+    calls.push_back(paused ? "pause" : "resume");
+    if (paused && domains[id] == DomainPower::Running) domains[id] = DomainPower::Paused;
+    if (!paused && domains[id] == DomainPower::Paused) domains[id] = DomainPower::Running;
   }
   DomainPower power(const std::string& id) override {
     auto it = domains.find(id);
@@ -109,6 +120,12 @@ class FakeDisks : public DiskManager {
     return generations.count(id) ? generations[id] : 0;
   }
   void set_applied_reboot_generation(const std::string& id, std::uint64_t g) override { generations[id] = g; }
+  std::uint64_t applied_snapshot_generation(const std::string& id) override {
+    return snapshot_generations.count(id) ? snapshot_generations[id] : 0;
+  }
+  void set_applied_snapshot_generation(const std::string& id, std::uint64_t g) override { snapshot_generations[id] = g; }
+  std::string copy_root_disk(const std::string& id) override { return paths(id).directory + "/snapshot.qcow2"; }
+  std::map<std::string, std::uint64_t> snapshot_generations;
   std::set<std::string> dirs;
   std::map<std::string, std::uint64_t> generations;
   std::vector<InstanceDisksSpec> prepared;
@@ -169,41 +186,49 @@ struct World {
 
 TEST_CASE("decide: the table") {
   auto spec = building_spec();
-  CHECK(decide(spec, DomainPower::Missing, 0) == Action::Spawn);
-  CHECK(decide(spec, DomainPower::Shutoff, 0) == Action::Spawn);  // defined, start died
-  CHECK(decide(spec, DomainPower::Running, 0) == Action::ReportSpawned);
+  CHECK(decide(spec, DomainPower::Missing, 0, 0) == Action::Spawn);
+  CHECK(decide(spec, DomainPower::Shutoff, 0, 0) == Action::Spawn);  // defined, start died
+  CHECK(decide(spec, DomainPower::Running, 0, 0) == Action::ReportSpawned);
 
   spec.set_vm_state(v1::VM_STATE_ACTIVE);
   spec.set_task_state(v1::TASK_STATE_NONE);
-  CHECK(decide(spec, DomainPower::Running, 0) == Action::ReportPower);
-  CHECK(decide(spec, DomainPower::Missing, 0) == Action::ReportPower);  // vanished: report, never respawn
-  CHECK(decide(spec, DomainPower::Shutoff, 0) == Action::ReportPower);  // guest powered off itself
-  CHECK(decide(spec, DomainPower::Crashed, 0) == Action::ReportPower);
+  CHECK(decide(spec, DomainPower::Running, 0, 0) == Action::ReportPower);
+  CHECK(decide(spec, DomainPower::Missing, 0, 0) == Action::ReportPower);  // vanished: report, never respawn
+  CHECK(decide(spec, DomainPower::Shutoff, 0, 0) == Action::ReportPower);  // guest powered off itself
+  CHECK(decide(spec, DomainPower::Crashed, 0, 0) == Action::ReportPower);
 
   spec.set_task_state(v1::TASK_STATE_POWERING_ON);
-  CHECK(decide(spec, DomainPower::Shutoff, 0) == Action::Start);
-  CHECK(decide(spec, DomainPower::Running, 0) == Action::ReportStarted);
+  CHECK(decide(spec, DomainPower::Shutoff, 0, 0) == Action::Start);
+  CHECK(decide(spec, DomainPower::Running, 0, 0) == Action::ReportStarted);
 
   spec.set_task_state(v1::TASK_STATE_POWERING_OFF);
   spec.set_desired_power_state(v1::POWER_STATE_SHUTDOWN);
-  CHECK(decide(spec, DomainPower::Running, 0) == Action::Stop);
-  CHECK(decide(spec, DomainPower::Paused, 0) == Action::Stop);
-  CHECK(decide(spec, DomainPower::Shutoff, 0) == Action::ReportStopped);
+  CHECK(decide(spec, DomainPower::Running, 0, 0) == Action::Stop);
+  CHECK(decide(spec, DomainPower::Paused, 0, 0) == Action::Stop);
+  CHECK(decide(spec, DomainPower::Shutoff, 0, 0) == Action::ReportStopped);
   spec.set_task_state(v1::TASK_STATE_NONE);
-  CHECK(decide(spec, DomainPower::Shutoff, 0) == Action::ReportPower);
+  CHECK(decide(spec, DomainPower::Shutoff, 0, 0) == Action::ReportPower);
 
   spec.set_desired_power_state(v1::POWER_STATE_RUNNING);
   spec.set_task_state(v1::TASK_STATE_REBOOTING);
   spec.set_reboot_generation(3);
-  CHECK(decide(spec, DomainPower::Running, 2) == Action::Reboot);
-  CHECK(decide(spec, DomainPower::Shutoff, 2) == Action::Reboot);
-  CHECK(decide(spec, DomainPower::Running, 3) == Action::ReportRebooted);  // applied, report lost
+  CHECK(decide(spec, DomainPower::Running, 2, 0) == Action::Reboot);
+  CHECK(decide(spec, DomainPower::Shutoff, 2, 0) == Action::Reboot);
+  CHECK(decide(spec, DomainPower::Running, 3, 0) == Action::ReportRebooted);  // applied, report lost
   spec.set_task_state(v1::TASK_STATE_NONE);
-  CHECK(decide(spec, DomainPower::Running, 3) == Action::ReportPower);
+  CHECK(decide(spec, DomainPower::Running, 3, 0) == Action::ReportPower);
+
+  spec.set_task_state(v1::TASK_STATE_IMAGE_SNAPSHOT);
+  spec.mutable_snapshot()->set_image_id(kImage);
+  spec.mutable_snapshot()->set_generation(4);
+  CHECK(decide(spec, DomainPower::Running, 3, 3) == Action::Snapshot);
+  CHECK(decide(spec, DomainPower::Shutoff, 3, 3) == Action::Snapshot);  // a stopped server too
+  CHECK(decide(spec, DomainPower::Running, 3, 4) == Action::ReportSnapshotUploaded);  // report lost
+  CHECK(decide(spec, DomainPower::Missing, 3, 3) == Action::ReportPower);  // no disk to copy
 
   spec.set_deleted(true);
-  CHECK(decide(spec, DomainPower::Running, 0) == Action::Delete);
-  CHECK(decide(spec, DomainPower::Missing, 0) == Action::Delete);
+  CHECK(decide(spec, DomainPower::Running, 0, 0) == Action::Delete);
+  CHECK(decide(spec, DomainPower::Missing, 0, 0) == Action::Delete);
 }
 
 TEST_CASE("a build is spawned from the cached image with the port on the integration bridge, and reported") {
@@ -318,6 +343,36 @@ TEST_CASE("stop, start and reboot follow the spec, and a reboot is applied once 
   CHECK(w.hypervisor.calls == std::vector<std::string>{"shutdown", "start"});
   CHECK(w.last_report().reboot_generation() == 2);
   CHECK(w.last_report().power_state() == v1::POWER_STATE_RUNNING);
+}
+
+TEST_CASE("a snapshot pauses the guest only while its disk is copied, uploads once per generation") {
+  World w;
+  w.spec() = building_spec();
+  w.reconciler.reconcile(kInstance);
+  w.spec().set_vm_state(v1::VM_STATE_ACTIVE);
+  w.spec().set_task_state(v1::TASK_STATE_IMAGE_SNAPSHOT);
+  w.spec().mutable_snapshot()->set_image_id(kKernel);
+  w.spec().mutable_snapshot()->set_generation(1);
+  w.hypervisor.calls.clear();
+
+  CHECK(w.reconciler.reconcile(kInstance) == Action::Snapshot);
+  CHECK(w.hypervisor.calls == std::vector<std::string>{"pause", "resume"});
+  CHECK(w.hypervisor.domains[kInstance] == DomainPower::Running);
+  CHECK(w.compute.uploads == std::vector<std::string>{kKernel + " /i/" + kInstance + "/snapshot.qcow2"});
+  CHECK(w.last_report().event() == v1::INSTANCE_EVENT_SNAPSHOT_UPLOADED);
+  CHECK(w.last_report().snapshot_generation() == 1);
+  // A duplicate cast or a resync before compute saw the report: reported again, not redone.
+  CHECK(w.reconciler.reconcile(kInstance) == Action::ReportSnapshotUploaded);
+  CHECK(w.compute.uploads.size() == 1);
+
+  // An upload the image service refuses is the snapshot's failure, and the guest runs on.
+  w.spec().mutable_snapshot()->set_generation(2);
+  w.compute.refuse_upload = true;
+  CHECK(w.reconciler.reconcile(kInstance) == Action::Snapshot);
+  CHECK(w.last_report().event() == v1::INSTANCE_EVENT_SNAPSHOT_FAILED);
+  CHECK(w.last_report().snapshot_generation() == 2);
+  CHECK(w.last_report().fault_message().find("not queued") != std::string::npos);
+  CHECK(w.hypervisor.domains[kInstance] == DomainPower::Running);
 }
 
 TEST_CASE("a guest that powered off behind our back is reported, not restarted") {

@@ -4,6 +4,7 @@
 
 #include "common/error/error.h"
 #include "common/rpc/status.h"
+#include "services/image/client/sha256.h"
 
 namespace stratus::compute_agent {
 
@@ -82,6 +83,35 @@ std::string ComputeClient::download_image(const std::string& instance_id, const 
   if (written != size)
     throw unavailable("image " + image_id + ": got " + std::to_string(written) + " bytes of " + std::to_string(size));
   return sha256;
+}
+
+void ComputeClient::upload_snapshot(const std::string& instance_id, const std::string& image_id,
+                                    const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(ErrorCode::Internal, "cannot read " + path);
+  in.seekg(0, std::ios::end);
+  const auto size = static_cast<std::uint64_t>(in.tellg());
+  in.seekg(0);
+  grpc::ClientContext context;
+  prepare(context, std::chrono::hours(1));  // a disk of a few GiB over a slow link
+  google::protobuf::Empty empty;
+  auto writer = stub_->UploadSnapshot(&context, &empty);
+  v1::UploadSnapshotRequest message;
+  auto* start = message.mutable_start();
+  start->set_instance_id(instance_id);
+  start->set_image_id(image_id);
+  start->set_size(size);
+  start->set_sha256(image::sha256_of_file(path));  // the image service checks the bytes against it
+  bool open = writer->Write(message);
+  std::string buffer(1 << 20, '\0');
+  while (open && in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    if (in.gcount() <= 0) break;
+    message.set_data(buffer.data(), static_cast<std::size_t>(in.gcount()));
+    open = writer->Write(message);
+  }
+  writer->WritesDone();
+  rpc::check(writer->Finish(), "UploadSnapshot " + image_id + " of instance " + instance_id);
 }
 
 void ComputeClient::register_host(const v1::RegisterHostRequest& request) {

@@ -23,6 +23,8 @@ class ComputeClient : public ComputeSource {
   void report(const cloud::compute::v1::ReportInstanceRequest& report) override;
   std::string download_image(const std::string& instance_id, const std::string& image_id,
                              const std::string& destination) override;
+  void upload_snapshot(const std::string& instance_id, const std::string& image_id,
+                       const std::string& path) override;
 
   void register_host(const cloud::compute::v1::RegisterHostRequest& request);
   // False when compute does not know the host (it must register again).

@@ -51,6 +51,12 @@ class DiskManager {
   // files so an agent restart does not reboot the guest again.
   virtual std::uint64_t applied_reboot_generation(const std::string& instance_uuid) = 0;
   virtual void set_applied_reboot_generation(const std::string& instance_uuid, std::uint64_t generation) = 0;
+  // The same for snapshot uploads: a retried or duplicated snapshot is not taken twice.
+  virtual std::uint64_t applied_snapshot_generation(const std::string& instance_uuid) = 0;
+  virtual void set_applied_snapshot_generation(const std::string& instance_uuid, std::uint64_t generation) = 0;
+  // A self-contained qcow2 copy of the root disk (the overlay and its base image flattened)
+  // in the instance's directory; returns its path. The caller removes it after the upload.
+  virtual std::string copy_root_disk(const std::string& instance_uuid) = 0;
 };
 
 }  // namespace stratus::compute_agent

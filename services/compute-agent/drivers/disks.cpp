@@ -166,9 +166,9 @@ std::set<std::string> QcowDiskManager::base_images_in_use() {
   return in_use;
 }
 
-std::uint64_t QcowDiskManager::applied_reboot_generation(const std::string& instance_uuid) {
+std::uint64_t QcowDiskManager::read_generation(const std::string& instance_uuid, const char* file_name) {
   check_id("instance uuid", instance_uuid);
-  const fs::path file = fs::path(instances_path_) / instance_uuid / "reboot_generation";
+  const fs::path file = fs::path(instances_path_) / instance_uuid / file_name;
   if (!fs::exists(file)) return 0;
   try {
     return std::stoull(read_text_file(file));
@@ -177,11 +177,37 @@ std::uint64_t QcowDiskManager::applied_reboot_generation(const std::string& inst
   }
 }
 
-void QcowDiskManager::set_applied_reboot_generation(const std::string& instance_uuid, std::uint64_t generation) {
+void QcowDiskManager::write_generation(const std::string& instance_uuid, const char* file_name,
+                                       std::uint64_t generation) {
   check_id("instance uuid", instance_uuid);
   const fs::path dir = fs::path(instances_path_) / instance_uuid;
   if (!fs::exists(dir)) return;  // nothing to remember it for
-  write_text_file(dir / "reboot_generation", std::to_string(generation) + "\n");
+  write_text_file(dir / file_name, std::to_string(generation) + "\n");
+}
+
+std::uint64_t QcowDiskManager::applied_reboot_generation(const std::string& instance_uuid) {
+  return read_generation(instance_uuid, "reboot_generation");
+}
+void QcowDiskManager::set_applied_reboot_generation(const std::string& instance_uuid, std::uint64_t generation) {
+  write_generation(instance_uuid, "reboot_generation", generation);
+}
+std::uint64_t QcowDiskManager::applied_snapshot_generation(const std::string& instance_uuid) {
+  return read_generation(instance_uuid, "snapshot_generation");
+}
+void QcowDiskManager::set_applied_snapshot_generation(const std::string& instance_uuid, std::uint64_t generation) {
+  write_generation(instance_uuid, "snapshot_generation", generation);
+}
+
+std::string QcowDiskManager::copy_root_disk(const std::string& instance_uuid) {
+  const InstanceDisks files = paths(instance_uuid);
+  if (!fs::exists(files.root)) throw not_found("root disk of instance", instance_uuid);
+  const fs::path copy = fs::path(files.directory) / "snapshot.qcow2";
+  const fs::path partial = fs::path(files.directory) / "snapshot.qcow2.partial";
+  fs::remove(partial);
+  // -U: the running domain holds a lock on the overlay; it is paused, so reading is safe.
+  run_process_or_throw({"qemu-img", "convert", "-U", "-q", "-O", "qcow2", files.root, partial.string()});
+  fs::rename(partial, copy);
+  return copy.string();
 }
 
 // ---- image cache ----

@@ -30,8 +30,14 @@ class QcowDiskManager : public DiskManager {
   std::set<std::string> base_images_in_use() override;
   std::uint64_t applied_reboot_generation(const std::string& instance_uuid) override;
   void set_applied_reboot_generation(const std::string& instance_uuid, std::uint64_t generation) override;
+  std::uint64_t applied_snapshot_generation(const std::string& instance_uuid) override;
+  void set_applied_snapshot_generation(const std::string& instance_uuid, std::uint64_t generation) override;
+  std::string copy_root_disk(const std::string& instance_uuid) override;
 
  private:
+  std::uint64_t read_generation(const std::string& instance_uuid, const char* file_name);
+  void write_generation(const std::string& instance_uuid, const char* file_name, std::uint64_t generation);
+
   std::string instances_path_;
 };
 

@@ -80,6 +80,9 @@ class Hypervisor {
   virtual void reboot(const std::string& instance_uuid, bool hard) = 0;
   // Starts a defined domain; a running one is left alone. A missing domain is NOT_FOUND.
   virtual void start(const std::string& instance_uuid) = 0;
+  // Pauses a running domain's vCPUs (its disks then hold still for a copy) or resumes a
+  // paused one. A domain that is not running is left as it is.
+  virtual void set_paused(const std::string& instance_uuid, bool paused) = 0;
 
   virtual DomainPower power(const std::string& instance_uuid) = 0;
   // The instance UUIDs of the domains this agent made (marked in <metadata>); other

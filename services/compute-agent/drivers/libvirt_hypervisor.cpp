@@ -230,6 +230,19 @@ void LibvirtHypervisor::start(const std::string& instance_uuid) {
     fail("starting the domain", instance_uuid);
 }
 
+void LibvirtHypervisor::set_paused(const std::string& instance_uuid, bool paused) {
+  auto conn = connection();
+  bool lookup_failed = false;
+  DomainHandle domain = find_our_domain(conn.get(), instance_uuid, lookup_failed);
+  if (lookup_failed) fail("looking up the domain", instance_uuid);
+  if (!domain) throw not_found("domain", instance_uuid);
+  const DomainPower now = power_of(domain.get());
+  if (paused && now == DomainPower::Running && virDomainSuspend(domain.get()) != 0)
+    fail("pausing the domain", instance_uuid);
+  if (!paused && now == DomainPower::Paused && virDomainResume(domain.get()) != 0)
+    fail("resuming the domain", instance_uuid);
+}
+
 DomainPower LibvirtHypervisor::power(const std::string& instance_uuid) {
   auto conn = connection();
   bool lookup_failed = false;

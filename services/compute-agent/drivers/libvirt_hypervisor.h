@@ -25,6 +25,7 @@ class LibvirtHypervisor : public Hypervisor {
   void destroy_and_undefine(const std::string& instance_uuid) override;
   void reboot(const std::string& instance_uuid, bool hard) override;
   void start(const std::string& instance_uuid) override;
+  void set_paused(const std::string& instance_uuid, bool paused) override;
   DomainPower power(const std::string& instance_uuid) override;
   std::vector<std::string> list_domain_uuids() override;
   std::string console_log_tail(const std::string& instance_uuid, std::size_t max_lines) override;
