@@ -14,7 +14,7 @@
 namespace stratus::compute_agent {
 namespace {
 
-using DomainHandle = std::unique_ptr<virDomain, decltype(&virDomainFree)>;
+using DomainHandle = LibvirtHypervisor::DomainHandle;
 
 // libvirt prints every error to stderr by default; ours are thrown and logged instead.
 void ignore_libvirt_error(void*, virErrorPtr) {}
@@ -149,12 +149,19 @@ DomainHandle find_our_domain(virConnectPtr connection, const std::string& instan
 
 }  // namespace
 
+LibvirtHypervisor::DomainHandle LibvirtHypervisor::our_domain(virConnectPtr connection, const std::string& instance_uuid,
+                                                              bool required) {
+  bool lookup_failed = false;
+  DomainHandle domain = find_our_domain(connection, instance_uuid, lookup_failed);
+  if (lookup_failed) fail("looking up the domain", instance_uuid);
+  if (!domain && required) throw not_found("domain", instance_uuid);
+  return domain;
+}
+
 void LibvirtHypervisor::define_and_start(const DomainSpec& spec) {
   const std::string xml = render_domain_xml(spec);  // validates
   auto conn = connection();
-  bool lookup_failed = false;
-  DomainHandle domain = find_our_domain(conn.get(), spec.instance_uuid, lookup_failed);
-  if (lookup_failed) fail("looking up the domain", spec.instance_uuid);
+  DomainHandle domain = our_domain(conn.get(), spec.instance_uuid, false);
   if (domain && is_up(power_of(domain.get()))) return;
 
   // Defining again refreshes a stopped domain's definition (same UUID and name).
@@ -174,9 +181,7 @@ void LibvirtHypervisor::define_and_start(const DomainSpec& spec) {
 
 void LibvirtHypervisor::shutdown(const std::string& instance_uuid, std::chrono::seconds grace) {
   auto conn = connection();
-  bool lookup_failed = false;
-  DomainHandle domain = find_our_domain(conn.get(), instance_uuid, lookup_failed);
-  if (lookup_failed) fail("looking up the domain", instance_uuid);
+  DomainHandle domain = our_domain(conn.get(), instance_uuid, false);
   if (!domain || !is_up(power_of(domain.get()))) return;
 
   if (virDomainShutdown(domain.get()) != 0 && is_up(power_of(domain.get())))
@@ -193,9 +198,7 @@ void LibvirtHypervisor::shutdown(const std::string& instance_uuid, std::chrono::
 
 void LibvirtHypervisor::destroy_and_undefine(const std::string& instance_uuid) {
   auto conn = connection();
-  bool lookup_failed = false;
-  DomainHandle domain = find_our_domain(conn.get(), instance_uuid, lookup_failed);
-  if (lookup_failed) fail("looking up the domain", instance_uuid);
+  DomainHandle domain = our_domain(conn.get(), instance_uuid, false);
   if (!domain) return;
   if (is_up(power_of(domain.get())) && virDomainDestroy(domain.get()) != 0 && is_up(power_of(domain.get())))
     fail("powering off the domain", instance_uuid);
@@ -207,10 +210,7 @@ void LibvirtHypervisor::destroy_and_undefine(const std::string& instance_uuid) {
 
 void LibvirtHypervisor::reboot(const std::string& instance_uuid, bool hard) {
   auto conn = connection();
-  bool lookup_failed = false;
-  DomainHandle domain = find_our_domain(conn.get(), instance_uuid, lookup_failed);
-  if (lookup_failed) fail("looking up the domain", instance_uuid);
-  if (!domain) throw not_found("domain", instance_uuid);
+  DomainHandle domain = our_domain(conn.get(), instance_uuid, true);
   if (!is_up(power_of(domain.get()))) {
     if (virDomainCreate(domain.get()) != 0) fail("starting the domain", instance_uuid);
     return;
@@ -221,10 +221,7 @@ void LibvirtHypervisor::reboot(const std::string& instance_uuid, bool hard) {
 
 void LibvirtHypervisor::start(const std::string& instance_uuid) {
   auto conn = connection();
-  bool lookup_failed = false;
-  DomainHandle domain = find_our_domain(conn.get(), instance_uuid, lookup_failed);
-  if (lookup_failed) fail("looking up the domain", instance_uuid);
-  if (!domain) throw not_found("domain", instance_uuid);
+  DomainHandle domain = our_domain(conn.get(), instance_uuid, true);
   if (is_up(power_of(domain.get()))) return;
   if (virDomainCreate(domain.get()) != 0 && !is_up(power_of(domain.get())))
     fail("starting the domain", instance_uuid);
@@ -232,10 +229,7 @@ void LibvirtHypervisor::start(const std::string& instance_uuid) {
 
 void LibvirtHypervisor::set_paused(const std::string& instance_uuid, bool paused) {
   auto conn = connection();
-  bool lookup_failed = false;
-  DomainHandle domain = find_our_domain(conn.get(), instance_uuid, lookup_failed);
-  if (lookup_failed) fail("looking up the domain", instance_uuid);
-  if (!domain) throw not_found("domain", instance_uuid);
+  DomainHandle domain = our_domain(conn.get(), instance_uuid, true);
   const DomainPower now = power_of(domain.get());
   if (paused && now == DomainPower::Running && virDomainSuspend(domain.get()) != 0)
     fail("pausing the domain", instance_uuid);
@@ -245,9 +239,7 @@ void LibvirtHypervisor::set_paused(const std::string& instance_uuid, bool paused
 
 DomainPower LibvirtHypervisor::power(const std::string& instance_uuid) {
   auto conn = connection();
-  bool lookup_failed = false;
-  DomainHandle domain = find_our_domain(conn.get(), instance_uuid, lookup_failed);
-  if (lookup_failed) fail("looking up the domain", instance_uuid);
+  DomainHandle domain = our_domain(conn.get(), instance_uuid, false);
   return domain ? power_of(domain.get()) : DomainPower::Missing;
 }
 
@@ -269,10 +261,7 @@ std::vector<std::string> LibvirtHypervisor::list_domain_uuids() {
 
 std::string LibvirtHypervisor::console_log_tail(const std::string& instance_uuid, std::size_t max_lines) {
   auto conn = connection();
-  bool lookup_failed = false;
-  DomainHandle domain = find_our_domain(conn.get(), instance_uuid, lookup_failed);
-  if (lookup_failed) fail("looking up the domain", instance_uuid);
-  if (!domain) throw not_found("domain", instance_uuid);
+  DomainHandle domain = our_domain(conn.get(), instance_uuid, true);
   char* xml = virDomainGetXMLDesc(domain.get(), VIR_DOMAIN_XML_INACTIVE);
   if (xml == nullptr) fail("reading the domain XML", instance_uuid);
   std::string path = console_log_path(xml);

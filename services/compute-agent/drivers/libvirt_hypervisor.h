@@ -12,6 +12,7 @@
 #include "services/compute-agent/drivers/hypervisor.h"
 
 typedef struct _virConnect virConnect;
+typedef struct _virDomain virDomain;
 
 namespace stratus::compute_agent {
 
@@ -31,9 +32,15 @@ class LibvirtHypervisor : public Hypervisor {
   std::string console_log_tail(const std::string& instance_uuid, std::size_t max_lines) override;
   HostCapacity capacity() override;
 
+ // An owned libvirt domain reference.
+  using DomainHandle = std::unique_ptr<virDomain, int (*)(virDomain*)>;
+
  private:
   std::shared_ptr<virConnect> connection();
   // Throws the error libvirt left on this thread; drops the connection if it broke.
+  // The instance's domain (one the agent made); null when there is none, unless `required`
+  // (then NOT_FOUND). A lookup libvirt fails is thrown as fail() does.
+  DomainHandle our_domain(virConnect* connection, const std::string& instance_uuid, bool required);
   [[noreturn]] void fail(const std::string& what, const std::string& instance_uuid);
   [[noreturn]] void raise(const std::string& what, const std::string& instance_uuid, int code,
                           const std::string& libvirt_message);
