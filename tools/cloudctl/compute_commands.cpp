@@ -23,6 +23,7 @@
 #include "compute/v1/compute.grpc.pb.h"
 #include "image/v1/image.grpc.pb.h"
 #include "tools/cloudctl/commands.h"
+#include "tools/cloudctl/handler_support.h"
 #include "tools/cloudctl/compute_logic.h"
 #include "tools/cloudctl/output.h"
 #include "tools/cloudctl/session.h"
@@ -34,15 +35,6 @@ namespace {
 namespace cv1 = cloud::compute::v1;
 namespace logic = compute_logic;
 using Stub = cv1::Compute::Stub;
-
-template <typename Request, typename Response>
-Response call_compute(CommandContext& ctx, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-                      const Request& request) {
-  auto stub = cv1::Compute::NewStub(ctx.session.channel_for("compute"));
-  return ctx.session.call("compute", *stub, method, request);
-}
-
-const std::string& argument(CommandContext& ctx, size_t index) { return ctx.args.positionals().at(index); }
 
 int number(CommandContext& ctx, const std::string& name, int minimum, int fallback) {
   auto value = ctx.args.value(name);
@@ -153,7 +145,7 @@ std::vector<cv1::Server> wait_for(CommandContext& ctx, std::vector<cv1::Server> 
     for (auto& server : servers) {
       cv1::GetServerRequest request;
       request.set_server(server.id());
-      server = call_compute(ctx, &Stub::GetServer, request);
+      server = call_service(ctx, "compute", &Stub::GetServer, request);
       switch (logic::wait_for_state(server, want, since)) {
         case logic::Wait::kFailed: throw CloudError("ERROR", logic::failure_message(server));
         case logic::Wait::kPending: pending = true; break;
@@ -176,7 +168,7 @@ void wait_deleted(CommandContext& ctx, const cv1::Server& server) {
     cv1::GetServerRequest request;
     request.set_server(server.id());
     try {
-      auto seen = call_compute(ctx, &Stub::GetServer, request);
+      auto seen = call_service(ctx, "compute", &Stub::GetServer, request);
       if (seen.vm_state() == cv1::VM_STATE_DELETED) return;
       auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started);
       line.show(seen.name() + " " + logic::state_text(seen) + " (" + std::to_string(seconds.count()) + " s)");
@@ -205,7 +197,7 @@ void flavor_create(CommandContext& ctx) {
   for (const auto& project : ctx.args.values("project")) request.add_access_projects(project);
   request.set_description(ctx.args.value_or("description", ""));
   request.set_id(ctx.args.value_or("id", ""));
-  ctx.output.object(call_compute(ctx, &Stub::CreateFlavor, request));
+  ctx.output.object(call_service(ctx, "compute", &Stub::CreateFlavor, request));
 }
 
 void flavor_list(CommandContext& ctx) {
@@ -213,7 +205,7 @@ void flavor_list(CommandContext& ctx) {
   request.set_include_private(ctx.args.flag("all"));
   std::vector<cv1::Flavor> flavors;
   do {
-    auto page = call_compute(ctx, &Stub::ListFlavors, request);
+    auto page = call_service(ctx, "compute", &Stub::ListFlavors, request);
     flavors.insert(flavors.end(), page.flavors().begin(), page.flavors().end());
     request.set_page_token(page.next_page_token());
   } while (!request.page_token().empty());
@@ -225,13 +217,13 @@ void flavor_list(CommandContext& ctx) {
 void flavor_show(CommandContext& ctx) {
   cv1::GetFlavorRequest request;
   request.set_flavor(argument(ctx, 0));
-  ctx.output.object(call_compute(ctx, &Stub::GetFlavor, request));
+  ctx.output.object(call_service(ctx, "compute", &Stub::GetFlavor, request));
 }
 
 void flavor_delete(CommandContext& ctx) {
   cv1::DeleteFlavorRequest request;
   request.set_flavor(argument(ctx, 0));
-  call_compute(ctx, &Stub::DeleteFlavor, request);
+  call_service(ctx, "compute", &Stub::DeleteFlavor, request);
 }
 
 // ---- key pairs ----
@@ -269,7 +261,7 @@ void keypair_create(CommandContext& ctx) {
     std::string line = read_file(*public_key_file, "public-key");
     while (!line.empty() && (line.back() == '\n' || line.back() == '\r')) line.pop_back();
     request.set_public_key(line);
-    ctx.output.object(call_compute(ctx, &Stub::ImportKeyPair, request), kKeyPairFields);
+    ctx.output.object(call_service(ctx, "compute", &Stub::ImportKeyPair, request), kKeyPairFields);
     return;
   }
   // Checked before the call, so a key is never made that cannot be saved.
@@ -277,7 +269,7 @@ void keypair_create(CommandContext& ctx) {
   cv1::CreateKeyPairRequest request;
   request.set_name(argument(ctx, 0));
   if (auto type = ctx.args.value("type")) request.set_type(logic::key_type(*type));
-  cv1::KeyPair pair = call_compute(ctx, &Stub::CreateKeyPair, request);
+  cv1::KeyPair pair = call_service(ctx, "compute", &Stub::CreateKeyPair, request);
   if (file) {
     write_private_key(*file, pair.private_key());
     pair.clear_private_key();
@@ -301,7 +293,7 @@ void keypair_list(CommandContext& ctx) {
   cv1::ListKeyPairsRequest request;
   std::vector<cv1::KeyPair> pairs;
   do {
-    auto page = call_compute(ctx, &Stub::ListKeyPairs, request);
+    auto page = call_service(ctx, "compute", &Stub::ListKeyPairs, request);
     pairs.insert(pairs.end(), page.key_pairs().begin(), page.key_pairs().end());
     request.set_page_token(page.next_page_token());
   } while (!request.page_token().empty());
@@ -313,13 +305,13 @@ void keypair_list(CommandContext& ctx) {
 void keypair_show(CommandContext& ctx) {
   cv1::GetKeyPairRequest request;
   request.set_key_name(argument(ctx, 0));
-  ctx.output.object(call_compute(ctx, &Stub::GetKeyPair, request), kKeyPairFields);
+  ctx.output.object(call_service(ctx, "compute", &Stub::GetKeyPair, request), kKeyPairFields);
 }
 
 void keypair_delete(CommandContext& ctx) {
   cv1::DeleteKeyPairRequest request;
   request.set_key_name(argument(ctx, 0));
-  call_compute(ctx, &Stub::DeleteKeyPair, request);
+  call_service(ctx, "compute", &Stub::DeleteKeyPair, request);
 }
 
 // ---- servers ----
@@ -399,7 +391,7 @@ void server_create(CommandContext& ctx) {
   request.set_server_group(ctx.args.value_or("server-group", ""));
   request.set_availability_zone(ctx.args.value_or("availability-zone", ""));
   int64_t since = now_seconds();
-  auto response = call_compute(ctx, &Stub::CreateServer, request);
+  auto response = call_service(ctx, "compute", &Stub::CreateServer, request);
   std::vector<cv1::Server> servers(response.servers().begin(), response.servers().end());
   if (ctx.args.flag("wait")) servers = wait_for(ctx, servers, cv1::VM_STATE_ACTIVE, since);
   print_servers(ctx, servers);
@@ -420,7 +412,7 @@ void server_list(CommandContext& ctx) {
   request.set_host(ctx.args.value_or("host", ""));
   cv1::ListServersResponse all;
   do {
-    auto page = call_compute(ctx, &Stub::ListServers, request);
+    auto page = call_service(ctx, "compute", &Stub::ListServers, request);
     for (auto& s : *page.mutable_servers()) *all.add_servers() = std::move(s);
     request.set_page_token(page.next_page_token());
   } while (!request.page_token().empty());
@@ -430,13 +422,13 @@ void server_list(CommandContext& ctx) {
 void server_show(CommandContext& ctx) {
   cv1::GetServerRequest request;
   request.set_server(argument(ctx, 0));
-  print_server(ctx, call_compute(ctx, &Stub::GetServer, request));
+  print_server(ctx, call_service(ctx, "compute", &Stub::GetServer, request));
 }
 
 void server_delete(CommandContext& ctx) {
   cv1::ServerActionRequest request;
   request.set_server(argument(ctx, 0));
-  auto server = call_compute(ctx, &Stub::DeleteServer, request);
+  auto server = call_service(ctx, "compute", &Stub::DeleteServer, request);
   if (ctx.args.flag("wait")) wait_deleted(ctx, server);
 }
 
@@ -445,7 +437,7 @@ template <typename Request>
 void power_action(CommandContext& ctx, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, cv1::Server*),
                   Request request, cv1::VmState want) {
   int64_t since = now_seconds();
-  cv1::Server server = call_compute(ctx, method, request);
+  cv1::Server server = call_service(ctx, "compute", method, request);
   if (ctx.args.flag("wait")) server = wait_for(ctx, {server}, want, since).front();
   print_server(ctx, server);
 }
@@ -473,7 +465,7 @@ void server_console_log(CommandContext& ctx) {
   cv1::GetConsoleLogRequest request;
   request.set_server(argument(ctx, 0));
   request.set_lines(number(ctx, "lines", 0, 0));
-  auto log = call_compute(ctx, &Stub::GetConsoleLog, request);
+  auto log = call_service(ctx, "compute", &Stub::GetConsoleLog, request);
   if (ctx.output.json()) {
     ctx.output.object(log);
     return;
@@ -507,7 +499,7 @@ void server_snapshot(CommandContext& ctx) {
   request.set_image_name(argument(ctx, 1));
   for (const auto& [key, value] : logic::key_values(ctx.args.values("property"), "property"))
     (*request.mutable_metadata())[key] = value;
-  auto snapshot = call_compute(ctx, &Stub::CreateServerSnapshot, request);
+  auto snapshot = call_service(ctx, "compute", &Stub::CreateServerSnapshot, request);
   if (ctx.args.flag("wait")) wait_image_active(ctx, snapshot.image_id());
   ctx.output.object(snapshot, {"image_id", "server.id", "server.name"});
 }
@@ -516,20 +508,20 @@ void server_add_group(CommandContext& ctx) {
   cv1::ServerSecurityGroupRequest request;
   request.set_server(argument(ctx, 0));
   request.set_security_group(argument(ctx, 1));
-  print_server(ctx, call_compute(ctx, &Stub::AddSecurityGroup, request));
+  print_server(ctx, call_service(ctx, "compute", &Stub::AddSecurityGroup, request));
 }
 
 void server_remove_group(CommandContext& ctx) {
   cv1::ServerSecurityGroupRequest request;
   request.set_server(argument(ctx, 0));
   request.set_security_group(argument(ctx, 1));
-  print_server(ctx, call_compute(ctx, &Stub::RemoveSecurityGroup, request));
+  print_server(ctx, call_service(ctx, "compute", &Stub::RemoveSecurityGroup, request));
 }
 
 void server_actions(CommandContext& ctx) {
   cv1::ListServerActionsRequest request;
   request.set_server(argument(ctx, 0));
-  ctx.output.list(call_compute(ctx, &Stub::ListServerActions, request).actions(),
+  ctx.output.list(call_service(ctx, "compute", &Stub::ListServerActions, request).actions(),
                   {"request_id", "action", "user_id", "started_at", "finished_at", "result", "message"});
 }
 
@@ -547,7 +539,7 @@ void group_create(CommandContext& ctx) {
   cv1::CreateServerGroupRequest request;
   request.set_name(argument(ctx, 0));
   request.set_policy(logic::group_policy(*policy));
-  print_object(ctx, call_compute(ctx, &Stub::CreateServerGroup, request), group_formats());
+  print_object(ctx, call_service(ctx, "compute", &Stub::CreateServerGroup, request), group_formats());
 }
 
 void group_list(CommandContext& ctx) {
@@ -555,7 +547,7 @@ void group_list(CommandContext& ctx) {
   request.set_all_projects(ctx.args.flag("all-projects"));
   cv1::ListServerGroupsResponse all;
   do {
-    auto page = call_compute(ctx, &Stub::ListServerGroups, request);
+    auto page = call_service(ctx, "compute", &Stub::ListServerGroups, request);
     for (auto& g : *page.mutable_server_groups()) *all.add_server_groups() = std::move(g);
     request.set_page_token(page.next_page_token());
   } while (!request.page_token().empty());
@@ -565,13 +557,13 @@ void group_list(CommandContext& ctx) {
 void group_show(CommandContext& ctx) {
   cv1::GetServerGroupRequest request;
   request.set_server_group(argument(ctx, 0));
-  print_object(ctx, call_compute(ctx, &Stub::GetServerGroup, request), group_formats());
+  print_object(ctx, call_service(ctx, "compute", &Stub::GetServerGroup, request), group_formats());
 }
 
 void group_delete(CommandContext& ctx) {
   cv1::DeleteServerGroupRequest request;
   request.set_server_group(argument(ctx, 0));
-  call_compute(ctx, &Stub::DeleteServerGroup, request);
+  call_service(ctx, "compute", &Stub::DeleteServerGroup, request);
 }
 
 // ---- hosts, services, quotas ----
@@ -586,7 +578,7 @@ void host_list(CommandContext& ctx) {
   cv1::ListHostsRequest request;
   cv1::ListHostsResponse all;
   do {
-    auto page = call_compute(ctx, &Stub::ListHosts, request);
+    auto page = call_service(ctx, "compute", &Stub::ListHosts, request);
     for (auto& h : *page.mutable_hosts()) *all.add_hosts() = std::move(h);
     request.set_page_token(page.next_page_token());
   } while (!request.page_token().empty());
@@ -599,7 +591,7 @@ void host_list(CommandContext& ctx) {
 void host_show(CommandContext& ctx) {
   cv1::GetHostRequest request;
   request.set_host(argument(ctx, 0));
-  print_object(ctx, call_compute(ctx, &Stub::GetHost, request), status_formats("status"));
+  print_object(ctx, call_service(ctx, "compute", &Stub::GetHost, request), status_formats("status"));
 }
 
 void host_set(CommandContext& ctx) {
@@ -610,11 +602,11 @@ void host_set(CommandContext& ctx) {
   request.set_host(argument(ctx, 0));
   request.set_enabled(enable);
   request.set_reason(ctx.args.value_or("reason", ""));
-  print_object(ctx, call_compute(ctx, &Stub::SetHostEnabled, request), status_formats("status"));
+  print_object(ctx, call_service(ctx, "compute", &Stub::SetHostEnabled, request), status_formats("status"));
 }
 
 void service_list(CommandContext& ctx) {
-  auto response = call_compute(ctx, &Stub::ListServices, cv1::ListServicesRequest());
+  auto response = call_service(ctx, "compute", &Stub::ListServices, cv1::ListServicesRequest());
   print_list(ctx, response.services(), {"binary", "host", "zone", "enabled", "state", "disabled_reason", "updated_at"},
                   status_formats("state"));
 }
@@ -640,7 +632,7 @@ void print_quota(CommandContext& ctx, const cv1::Quota& quota) {
 void quota_show(CommandContext& ctx) {
   cv1::GetQuotaRequest request;
   request.set_project(ctx.args.value_or("project", ""));
-  print_quota(ctx, call_compute(ctx, &Stub::GetQuota, request));
+  print_quota(ctx, call_service(ctx, "compute", &Stub::GetQuota, request));
 }
 
 void quota_set(CommandContext& ctx) {
@@ -661,7 +653,7 @@ void quota_set(CommandContext& ctx) {
   any = limit("key-pairs", &cv1::SetQuotaRequest::set_key_pairs) || any;
   any = limit("server-groups", &cv1::SetQuotaRequest::set_server_groups) || any;
   if (!any) throw UsageError("give at least one of --instances, --cores, --ram, --key-pairs, --server-groups");
-  print_quota(ctx, call_compute(ctx, &Stub::SetQuota, request));
+  print_quota(ctx, call_service(ctx, "compute", &Stub::SetQuota, request));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include "identity/v1/identity.grpc.pb.h"
 #include "tools/cloudctl/commands.h"
+#include "tools/cloudctl/handler_support.h"
 #include "tools/cloudctl/console.h"
 #include "tools/cloudctl/output.h"
 #include "tools/cloudctl/session.h"
@@ -14,21 +15,6 @@ namespace {
 
 namespace id = cloud::identity::v1;
 using Stub = id::Identity::Stub;
-
-template <typename Request, typename Response>
-Response call_identity(CommandContext& ctx, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-                       const Request& request) {
-  auto stub = id::Identity::NewStub(ctx.session.channel_for("identity"));
-  return ctx.session.call("identity", *stub, method, request);
-}
-
-const std::string& argument(CommandContext& ctx, size_t index) { return ctx.args.positionals().at(index); }
-
-std::string required_option(CommandContext& ctx, const std::string& name) {
-  auto value = ctx.args.value(name);
-  if (!value || value->empty()) throw UsageError("missing --" + name);
-  return *value;
-}
 
 std::string stdin_line(CommandContext& ctx, const std::string& what) {
   auto line = ctx.console.read_line();
@@ -94,7 +80,7 @@ void token_issue(CommandContext& ctx) {
 void token_revoke(CommandContext& ctx) {
   id::RevokeTokenRequest request;
   request.set_token(argument(ctx, 0));
-  call_identity(ctx, &Stub::RevokeToken, request);
+  call_service(ctx, "identity", &Stub::RevokeToken, request);
 }
 
 // ---- projects ----
@@ -103,24 +89,24 @@ void project_create(CommandContext& ctx) {
   id::CreateProjectRequest request;
   request.set_name(argument(ctx, 0));
   request.set_description(ctx.args.value_or("description", ""));
-  ctx.output.object(call_identity(ctx, &Stub::CreateProject, request));
+  ctx.output.object(call_service(ctx, "identity", &Stub::CreateProject, request));
 }
 
 void project_list(CommandContext& ctx) {
-  auto response = call_identity(ctx, &Stub::ListProjects, id::ListProjectsRequest());
+  auto response = call_service(ctx, "identity", &Stub::ListProjects, id::ListProjectsRequest());
   ctx.output.list(response.projects(), {"id", "name", "enabled", "description"});
 }
 
 void project_show(CommandContext& ctx) {
   id::GetProjectRequest request;
   request.set_project(argument(ctx, 0));
-  ctx.output.object(call_identity(ctx, &Stub::GetProject, request));
+  ctx.output.object(call_service(ctx, "identity", &Stub::GetProject, request));
 }
 
 void project_delete(CommandContext& ctx) {
   id::DeleteProjectRequest request;
   request.set_project(argument(ctx, 0));
-  call_identity(ctx, &Stub::DeleteProject, request);
+  call_service(ctx, "identity", &Stub::DeleteProject, request);
 }
 
 // ---- users ----
@@ -138,24 +124,24 @@ void user_create(CommandContext& ctx) {
   request.set_password(*password);
   request.set_email(ctx.args.value_or("email", ""));
   request.set_host(ctx.args.value_or("host", ""));
-  ctx.output.object(call_identity(ctx, &Stub::CreateUser, request));
+  ctx.output.object(call_service(ctx, "identity", &Stub::CreateUser, request));
 }
 
 void user_list(CommandContext& ctx) {
-  auto response = call_identity(ctx, &Stub::ListUsers, id::ListUsersRequest());
+  auto response = call_service(ctx, "identity", &Stub::ListUsers, id::ListUsersRequest());
   ctx.output.list(response.users(), {"id", "name", "email", "enabled"});
 }
 
 void user_show(CommandContext& ctx) {
   id::GetUserRequest request;
   request.set_user(argument(ctx, 0));
-  ctx.output.object(call_identity(ctx, &Stub::GetUser, request));
+  ctx.output.object(call_service(ctx, "identity", &Stub::GetUser, request));
 }
 
 void user_delete(CommandContext& ctx) {
   id::DeleteUserRequest request;
   request.set_user(argument(ctx, 0));
-  call_identity(ctx, &Stub::DeleteUser, request);
+  call_service(ctx, "identity", &Stub::DeleteUser, request);
 }
 
 void user_set(CommandContext& ctx) {
@@ -167,7 +153,7 @@ void user_set(CommandContext& ctx) {
   if (ctx.args.flag("enable") || ctx.args.flag("disable")) request.set_enabled(ctx.args.flag("enable"));
   if (!request.has_name() && !request.has_email() && !request.has_enabled())
     throw UsageError("nothing to change: give --name, --email, --enable or --disable");
-  ctx.output.object(call_identity(ctx, &Stub::UpdateUser, request));
+  ctx.output.object(call_service(ctx, "identity", &Stub::UpdateUser, request));
 }
 
 // Your own password needs the current one: from the first stdin line with
@@ -193,7 +179,7 @@ void user_set_password(CommandContext& ctx) {
   if (!new_password) new_password = ask_new_password(ctx, user);
   if (!new_password) throw UsageError("a new password is required: --password-stdin");
   request.set_new_password(*new_password);
-  call_identity(ctx, &Stub::SetPassword, request);
+  call_service(ctx, "identity", &Stub::SetPassword, request);
   if (own && ctx.session.profile().password)
     ctx.output.note("Update the password of profile " + ctx.session.profile().name + " in its credentials too.");
 }
@@ -208,41 +194,41 @@ id::RoleRequest role_request(CommandContext& ctx) {
   return request;
 }
 
-void role_add(CommandContext& ctx) { ctx.output.object(call_identity(ctx, &Stub::AddRole, role_request(ctx))); }
+void role_add(CommandContext& ctx) { ctx.output.object(call_service(ctx, "identity", &Stub::AddRole, role_request(ctx))); }
 
-void role_remove(CommandContext& ctx) { call_identity(ctx, &Stub::RemoveRole, role_request(ctx)); }
+void role_remove(CommandContext& ctx) { call_service(ctx, "identity", &Stub::RemoveRole, role_request(ctx)); }
 
 void role_list(CommandContext& ctx) {
   id::ListRoleAssignmentsRequest request;
   request.set_user(ctx.args.value_or("user", ""));
   request.set_project(ctx.args.value_or("project", ""));
-  auto response = call_identity(ctx, &Stub::ListRoleAssignments, request);
+  auto response = call_service(ctx, "identity", &Stub::ListRoleAssignments, request);
   ctx.output.list(response.assignments(), {"user_name", "project_name", "role"});
 }
 
 // ---- access keys ----
 
 void access_key_create(CommandContext& ctx) {
-  auto created = call_identity(ctx, &Stub::CreateAccessKey, id::CreateAccessKeyRequest());
+  auto created = call_service(ctx, "identity", &Stub::CreateAccessKey, id::CreateAccessKeyRequest());
   ctx.output.object(created, {"key.access_key_id", "secret", "key.project_id", "key.created_at"});
   ctx.output.note("The secret is shown only this once: store it now.");
 }
 
 void access_key_list(CommandContext& ctx) {
-  auto response = call_identity(ctx, &Stub::ListAccessKeys, id::ListAccessKeysRequest());
+  auto response = call_service(ctx, "identity", &Stub::ListAccessKeys, id::ListAccessKeysRequest());
   ctx.output.list(response.keys(), {"access_key_id", "user_id", "project_id", "created_at"});
 }
 
 void access_key_delete(CommandContext& ctx) {
   id::DeleteAccessKeyRequest request;
   request.set_access_key_id(argument(ctx, 0));
-  call_identity(ctx, &Stub::DeleteAccessKey, request);
+  call_service(ctx, "identity", &Stub::DeleteAccessKey, request);
 }
 
 // ---- catalog ----
 
 void catalog_list(CommandContext& ctx) {
-  auto response = call_identity(ctx, &Stub::ListEndpoints, id::ListEndpointsRequest());
+  auto response = call_service(ctx, "identity", &Stub::ListEndpoints, id::ListEndpointsRequest());
   ctx.output.list(response.endpoints(), {"service", "url", "region", "updated_at"});
 }
 
@@ -251,7 +237,7 @@ void catalog_register(CommandContext& ctx) {
   request.set_service(argument(ctx, 0));
   request.set_url(argument(ctx, 1));
   request.set_region(ctx.args.value_or("region", ""));
-  ctx.output.object(call_identity(ctx, &Stub::RegisterEndpoint, request));
+  ctx.output.object(call_service(ctx, "identity", &Stub::RegisterEndpoint, request));
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "image/v1/image.grpc.pb.h"
 #include "services/image/client/transfer.h"
 #include "tools/cloudctl/commands.h"
+#include "tools/cloudctl/handler_support.h"
 #include "tools/cloudctl/output.h"
 #include "tools/cloudctl/session.h"
 
@@ -23,15 +24,6 @@ using Stub = im::Images::Stub;
 const std::vector<std::string> kListColumns = {"id", "name", "status", "visibility", "disk_format", "size"};
 // Tables show sizes in KiB/MiB/GiB; --json keeps the bytes.
 const CellFormats kImageFormats = {{"size", size_cell}};
-
-template <typename Request, typename Response>
-Response call_image(CommandContext& ctx, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-                    const Request& request) {
-  auto stub = im::Images::NewStub(ctx.session.channel_for("image"));
-  return ctx.session.call("image", *stub, method, request);
-}
-
-const std::string& argument(CommandContext& ctx, size_t index) { return ctx.args.positionals().at(index); }
 
 uint32_t number_option(CommandContext& ctx, const std::string& name) {
   const std::string text = ctx.args.value_or(name, "0");
@@ -132,7 +124,7 @@ void image_create(CommandContext& ctx) {
   for (const auto& [key, value] : properties_of(ctx)) (*request.mutable_properties())[key] = value;
   auto path = ctx.args.value("file");
   if (path && ::access(path->c_str(), R_OK) != 0) throw UsageError("cannot read --file " + *path);
-  im::Image image = call_image(ctx, &Stub::CreateImage, request);
+  im::Image image = call_service(ctx, "image", &Stub::CreateImage, request);
   if (path) upload(ctx, image.id(), *path, &image);
   ctx.output.object(image, kImageFormats);
 }
@@ -147,7 +139,7 @@ void image_list(CommandContext& ctx) {
   request.set_member_status(ctx.args.value_or("member-status", ""));
   std::vector<im::Image> images;
   do {
-    auto page = call_image(ctx, &Stub::ListImages, request);
+    auto page = call_service(ctx, "image", &Stub::ListImages, request);
     images.insert(images.end(), page.images().begin(), page.images().end());
     request.set_page_token(page.next_page_token());
   } while (!request.page_token().empty());
@@ -159,14 +151,14 @@ void image_list(CommandContext& ctx) {
 void image_show(CommandContext& ctx) {
   im::GetImageRequest request;
   request.set_image(argument(ctx, 0));
-  ctx.output.object(call_image(ctx, &Stub::GetImage, request), kImageFormats);
+  ctx.output.object(call_service(ctx, "image", &Stub::GetImage, request), kImageFormats);
 }
 
 // The caller's project answers an image another project offered it.
 void image_answer(CommandContext& ctx, bool accept) {
   im::ImageOfferRequest request;
   request.set_image(argument(ctx, 0));
-  ctx.output.object(call_image(ctx, accept ? &Stub::AcceptImage : &Stub::RejectImage, request), kImageFormats);
+  ctx.output.object(call_service(ctx, "image", accept ? &Stub::AcceptImage : &Stub::RejectImage, request), kImageFormats);
 }
 void image_accept(CommandContext& ctx) { image_answer(ctx, true); }
 void image_reject(CommandContext& ctx) { image_answer(ctx, false); }
@@ -174,7 +166,7 @@ void image_reject(CommandContext& ctx) { image_answer(ctx, false); }
 void image_delete(CommandContext& ctx) {
   im::DeleteImageRequest request;
   request.set_image(argument(ctx, 0));
-  call_image(ctx, &Stub::DeleteImage, request);
+  call_service(ctx, "image", &Stub::DeleteImage, request);
 }
 
 void image_download(CommandContext& ctx) {
@@ -205,7 +197,7 @@ void image_set(CommandContext& ctx) {
   for (const auto& key : ctx.args.values("unset-property")) request.add_unset_properties(key);
   for (const auto& p : ctx.args.values("share")) request.add_add_members(project_id_of(ctx, p));
   for (const auto& p : ctx.args.values("unshare")) request.add_remove_members(project_id_of(ctx, p));
-  ctx.output.object(call_image(ctx, &Stub::UpdateImage, request), kImageFormats);
+  ctx.output.object(call_service(ctx, "image", &Stub::UpdateImage, request), kImageFormats);
 }
 
 }  // namespace

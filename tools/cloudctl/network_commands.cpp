@@ -6,6 +6,7 @@
 #include "compute/v1/compute.grpc.pb.h"
 #include "network/v1/network.grpc.pb.h"
 #include "tools/cloudctl/commands.h"
+#include "tools/cloudctl/handler_support.h"
 #include "tools/cloudctl/output.h"
 #include "tools/cloudctl/session.h"
 
@@ -15,21 +16,6 @@ namespace {
 
 namespace net = cloud::network::v1;
 using Stub = net::Network::Stub;
-
-template <typename Request, typename Response>
-Response call_network(CommandContext& ctx, grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-                      const Request& request) {
-  auto stub = net::Network::NewStub(ctx.session.channel_for("network"));
-  return ctx.session.call("network", *stub, method, request);
-}
-
-const std::string& argument(CommandContext& ctx, size_t index) { return ctx.args.positionals().at(index); }
-
-std::string required_option(CommandContext& ctx, const std::string& name) {
-  auto value = ctx.args.value(name);
-  if (!value || value->empty()) throw UsageError("missing --" + name);
-  return *value;
-}
 
 // A whole decimal number for `--name`, else a usage error (the service checks the range).
 int number_option(const std::string& name, const std::string& text) {
@@ -50,25 +36,25 @@ void network_create(CommandContext& ctx) {
   request.set_shared(ctx.args.flag("shared"));
   if (auto mtu = ctx.args.value("mtu")) request.set_mtu(number_option("mtu", *mtu));
   request.set_project(ctx.args.value_or("project", ""));
-  ctx.output.object(call_network(ctx, &Stub::CreateNetwork, request));
+  ctx.output.object(call_service(ctx, "network", &Stub::CreateNetwork, request));
 }
 
 void network_list(CommandContext& ctx) {
   net::ListNetworksRequest request;
   request.set_external_only(ctx.args.flag("external"));
-  ctx.output.list(call_network(ctx, &Stub::ListNetworks, request).networks(), kNetworkColumns);
+  ctx.output.list(call_service(ctx, "network", &Stub::ListNetworks, request).networks(), kNetworkColumns);
 }
 
 void network_show(CommandContext& ctx) {
   net::GetNetworkRequest request;
   request.set_network(argument(ctx, 0));
-  ctx.output.object(call_network(ctx, &Stub::GetNetwork, request));
+  ctx.output.object(call_service(ctx, "network", &Stub::GetNetwork, request));
 }
 
 void network_delete(CommandContext& ctx) {
   net::DeleteNetworkRequest request;
   request.set_network(argument(ctx, 0));
-  call_network(ctx, &Stub::DeleteNetwork, request);
+  call_service(ctx, "network", &Stub::DeleteNetwork, request);
 }
 
 // ---- subnets ----
@@ -95,26 +81,26 @@ void subnet_create(CommandContext& ctx) {
     r->set_destination(route.substr(0, eq));
     r->set_nexthop(route.substr(eq + 1));
   }
-  ctx.output.object(call_network(ctx, &Stub::CreateSubnet, request));
+  ctx.output.object(call_service(ctx, "network", &Stub::CreateSubnet, request));
 }
 
 void subnet_list(CommandContext& ctx) {
   net::ListSubnetsRequest request;
   request.set_network(ctx.args.value_or("network", ""));
-  ctx.output.list(call_network(ctx, &Stub::ListSubnets, request).subnets(),
+  ctx.output.list(call_service(ctx, "network", &Stub::ListSubnets, request).subnets(),
                   {"id", "name", "network_id", "cidr", "gateway_ip"});
 }
 
 void subnet_show(CommandContext& ctx) {
   net::GetSubnetRequest request;
   request.set_subnet(argument(ctx, 0));
-  ctx.output.object(call_network(ctx, &Stub::GetSubnet, request));
+  ctx.output.object(call_service(ctx, "network", &Stub::GetSubnet, request));
 }
 
 void subnet_delete(CommandContext& ctx) {
   net::DeleteSubnetRequest request;
   request.set_subnet(argument(ctx, 0));
-  call_network(ctx, &Stub::DeleteSubnet, request);
+  call_service(ctx, "network", &Stub::DeleteSubnet, request);
 }
 
 // ---- ports ----
@@ -136,26 +122,26 @@ void port_create(CommandContext& ctx) {
   request.set_device_owner(ctx.args.value_or("device-owner", ""));
   request.set_host(ctx.args.value_or("host", ""));        // admins (compute binds instances' ports)
   request.set_project(ctx.args.value_or("project", ""));  // admins: on behalf of that project
-  ctx.output.object(call_network(ctx, &Stub::CreatePort, request));
+  ctx.output.object(call_service(ctx, "network", &Stub::CreatePort, request));
 }
 
 void port_list(CommandContext& ctx) {
   net::ListPortsRequest request;
   request.set_device_id(ctx.args.value_or("server", ""));
   request.set_network(ctx.args.value_or("network", ""));
-  ctx.output.list(call_network(ctx, &Stub::ListPorts, request).ports(), kPortColumns);
+  ctx.output.list(call_service(ctx, "network", &Stub::ListPorts, request).ports(), kPortColumns);
 }
 
 void port_show(CommandContext& ctx) {
   net::GetPortRequest request;
   request.set_port(argument(ctx, 0));
-  ctx.output.object(call_network(ctx, &Stub::GetPort, request));
+  ctx.output.object(call_service(ctx, "network", &Stub::GetPort, request));
 }
 
 void port_delete(CommandContext& ctx) {
   net::DeletePortRequest request;
   request.set_port(argument(ctx, 0));
-  call_network(ctx, &Stub::DeletePort, request);
+  call_service(ctx, "network", &Stub::DeletePort, request);
 }
 
 // ---- security groups and rules ----
@@ -164,24 +150,24 @@ void group_create(CommandContext& ctx) {
   net::CreateSecurityGroupRequest request;
   request.set_name(argument(ctx, 0));
   request.set_description(ctx.args.value_or("description", ""));
-  ctx.output.object(call_network(ctx, &Stub::CreateSecurityGroup, request));
+  ctx.output.object(call_service(ctx, "network", &Stub::CreateSecurityGroup, request));
 }
 
 void group_list(CommandContext& ctx) {
-  auto response = call_network(ctx, &Stub::ListSecurityGroups, net::ListSecurityGroupsRequest());
+  auto response = call_service(ctx, "network", &Stub::ListSecurityGroups, net::ListSecurityGroupsRequest());
   ctx.output.list(response.security_groups(), {"id", "name", "description"});
 }
 
 void group_show(CommandContext& ctx) {
   net::GetSecurityGroupRequest request;
   request.set_security_group(argument(ctx, 0));
-  ctx.output.object(call_network(ctx, &Stub::GetSecurityGroup, request));
+  ctx.output.object(call_service(ctx, "network", &Stub::GetSecurityGroup, request));
 }
 
 void group_delete(CommandContext& ctx) {
   net::DeleteSecurityGroupRequest request;
   request.set_security_group(argument(ctx, 0));
-  call_network(ctx, &Stub::DeleteSecurityGroup, request);
+  call_service(ctx, "network", &Stub::DeleteSecurityGroup, request);
 }
 
 // "--port 22" or "--port 8000:8080".
@@ -221,13 +207,13 @@ void rule_create(CommandContext& ctx) {
   request.set_remote_ip_prefix(ctx.args.value_or("remote-ip", ""));
   request.set_remote_group(ctx.args.value_or("remote-group", ""));
   request.set_description(ctx.args.value_or("description", ""));
-  ctx.output.object(call_network(ctx, &Stub::CreateSecurityGroupRule, request), kRuleFormats);
+  ctx.output.object(call_service(ctx, "network", &Stub::CreateSecurityGroupRule, request), kRuleFormats);
 }
 
 void rule_list(CommandContext& ctx) {
   net::ListSecurityGroupRulesRequest request;
   request.set_security_group(argument(ctx, 0));
-  ctx.output.list(call_network(ctx, &Stub::ListSecurityGroupRules, request).rules(),
+  ctx.output.list(call_service(ctx, "network", &Stub::ListSecurityGroupRules, request).rules(),
                   {"id", "direction", "ethertype", "protocol", "port_range_min", "port_range_max", "icmp_type",
                    "icmp_code", "remote_ip_prefix", "remote_group_id"},
                   kRuleFormats);
@@ -236,7 +222,7 @@ void rule_list(CommandContext& ctx) {
 void rule_delete(CommandContext& ctx) {
   net::DeleteSecurityGroupRuleRequest request;
   request.set_rule_id(argument(ctx, 0));
-  call_network(ctx, &Stub::DeleteSecurityGroupRule, request);
+  call_service(ctx, "network", &Stub::DeleteSecurityGroupRule, request);
 }
 
 // ---- floating IPs ----
@@ -247,24 +233,24 @@ void floating_create(CommandContext& ctx) {
   net::CreateFloatingIpRequest request;
   request.set_floating_network(ctx.args.value_or("pool", ""));
   request.set_port(ctx.args.value_or("port", ""));
-  ctx.output.object(call_network(ctx, &Stub::CreateFloatingIp, request));
+  ctx.output.object(call_service(ctx, "network", &Stub::CreateFloatingIp, request));
 }
 
 void floating_list(CommandContext& ctx) {
-  auto response = call_network(ctx, &Stub::ListFloatingIps, net::ListFloatingIpsRequest());
+  auto response = call_service(ctx, "network", &Stub::ListFloatingIps, net::ListFloatingIpsRequest());
   ctx.output.list(response.floating_ips(), kFloatingColumns);
 }
 
 void floating_show(CommandContext& ctx) {
   net::GetFloatingIpRequest request;
   request.set_floating_ip(argument(ctx, 0));
-  ctx.output.object(call_network(ctx, &Stub::GetFloatingIp, request));
+  ctx.output.object(call_service(ctx, "network", &Stub::GetFloatingIp, request));
 }
 
 void floating_delete(CommandContext& ctx) {
   net::DeleteFloatingIpRequest request;
   request.set_floating_ip(argument(ctx, 0));
-  call_network(ctx, &Stub::DeleteFloatingIp, request);
+  call_service(ctx, "network", &Stub::DeleteFloatingIp, request);
 }
 
 // The port of a server (its name or id, as compute resolves it): the first with a fixed address.
@@ -272,8 +258,7 @@ std::string port_of_server(CommandContext& ctx, const std::string& server) {
   namespace cv1 = cloud::compute::v1;
   cv1::GetServerRequest request;
   request.set_server(server);
-  auto stub = cv1::Compute::NewStub(ctx.session.channel_for("compute"));
-  auto found = ctx.session.call("compute", *stub, &cv1::Compute::Stub::GetServer, request);
+  auto found = call_service(ctx, "compute", &cv1::Compute::Stub::GetServer, request);
   for (const auto& network : found.addresses())
     for (const auto& address : network.second.addresses())
       if (address.type() == "fixed" && !address.port_id().empty()) return address.port_id();
@@ -289,13 +274,13 @@ void floating_associate(CommandContext& ctx) {
   request.set_floating_ip(argument(ctx, 0));
   request.set_port(port ? *port : port_of_server(ctx, positionals[1]));
   request.set_fixed_ip_address(ctx.args.value_or("fixed-ip", ""));
-  ctx.output.object(call_network(ctx, &Stub::AssociateFloatingIp, request));
+  ctx.output.object(call_service(ctx, "network", &Stub::AssociateFloatingIp, request));
 }
 
 void floating_disassociate(CommandContext& ctx) {
   net::DisassociateFloatingIpRequest request;
   request.set_floating_ip(argument(ctx, 0));
-  ctx.output.object(call_network(ctx, &Stub::DisassociateFloatingIp, request));
+  ctx.output.object(call_service(ctx, "network", &Stub::DisassociateFloatingIp, request));
 }
 
 }  // namespace
