@@ -19,7 +19,7 @@
 #include "common/error/error.h"
 #include "services/compute-agent/drivers/disks.h"
 #include "services/compute-agent/drivers/libvirt_hypervisor.h"
-#include "services/compute-agent/drivers/process.h"
+#include "common/process/run.h"
 #include "services/image/client/sha256.h"
 
 using namespace stratus::compute_agent;
@@ -65,14 +65,14 @@ std::string trim(std::string text) {
 
 // The OVS interface libvirt made for the port, empty when there is none.
 std::string ovs_interface_of(const std::string& port_id) {
-  auto result = run_process({"ovs-vsctl", "--bare", "--columns=name", "find", "Interface",
+  auto result = stratus::process::run({"ovs-vsctl", "--bare", "--columns=name", "find", "Interface",
                              "external_ids:iface-id=" + port_id});
-  return result.exit_status == 0 ? trim(result.output) : "";
+  return result.status == 0 ? trim(result.output) : "";
 }
 
 std::string ovs_external_id(const std::string& interface, const std::string& key) {
-  auto result = run_process({"ovs-vsctl", "--if-exists", "get", "Interface", interface, "external_ids:" + key});
-  return result.exit_status == 0 ? trim(result.output) : "";
+  auto result = stratus::process::run({"ovs-vsctl", "--if-exists", "get", "Interface", interface, "external_ids:" + key});
+  return result.status == 0 ? trim(result.output) : "";
 }
 
 // Everything the test made, removed even when an assertion fails half-way.
@@ -92,7 +92,7 @@ struct Scenario {
     REQUIRE(mkdtemp(pattern.data()) != nullptr);
     work = pattern;
     chmod(work.c_str(), 0755);  // QEMU runs as libvirt-qemu and must reach the disks
-    run_process_or_throw({"ovs-vsctl", "--may-exist", "add-br", bridge, "--", "set", "bridge", bridge,
+    stratus::process::run_or_throw({"ovs-vsctl", "--may-exist", "add-br", bridge, "--", "set", "bridge", bridge,
                           "datapath_type=netdev"});
   }
 
@@ -103,7 +103,7 @@ struct Scenario {
       std::cerr << "cleanup: " << e.what() << "\n";
     }
     remove_foreign_domain();
-    run_process({"ovs-vsctl", "--if-exists", "del-br", bridge});
+    stratus::process::run({"ovs-vsctl", "--if-exists", "del-br", bridge});
     std::error_code ignored;
     fs::remove_all(work, ignored);
   }
@@ -145,9 +145,9 @@ const fs::path kGuestDir = STRATUS_GUEST_IMAGE_DIR;
 
 // The guest image exactly as tests/guest/boot_ssh.sh gets it (cached after the first build).
 void build_guest_image() {
-  auto result = run_process({std::string(STRATUS_SOURCE_DIR) + "/tools/guest-image/build.sh", kGuestDir.string()});
+  auto result = stratus::process::run({std::string(STRATUS_SOURCE_DIR) + "/tools/guest-image/build.sh", kGuestDir.string()});
   INFO(result.output);
-  REQUIRE(result.exit_status == 0);
+  REQUIRE(result.status == 0);
 }
 
 // Serves the guest's files by image id, as the image service would, with their sha256.
@@ -221,7 +221,7 @@ TEST_CASE("an instance boots as a libvirt domain with its disks, config drive an
     REQUIRE(eventually([&] { return !(interface = ovs_interface_of(s.port_id)).empty(); }, std::chrono::seconds(30)));
     CHECK(ovs_external_id(interface, "attached-mac") == s.mac);
     CHECK(ovs_external_id(interface, "vm-id") == s.instance_uuid);
-    CHECK(trim(run_process_or_throw({"ovs-vsctl", "port-to-br", interface})) == s.bridge);
+    CHECK(trim(stratus::process::run_or_throw({"ovs-vsctl", "port-to-br", interface})) == s.bridge);
 
     // The guest boots, reads the config drive and prints its hostname on the serial console.
     const std::string banner = "=== stratus-guest: hostname=" + s.hostname + " ";

@@ -17,7 +17,7 @@
 #include "services/compute-agent/agent/reconciler.h"
 #include "services/compute-agent/drivers/disks.h"
 #include "services/compute-agent/drivers/libvirt_hypervisor.h"
-#include "services/compute-agent/drivers/process.h"
+#include "common/process/run.h"
 #include "services/image/client/sha256.h"
 
 using namespace stratus::compute_agent;
@@ -102,9 +102,9 @@ class HandBuiltCompute : public ComputeSource {
 };
 
 std::string ovs_interface_of(const std::string& port_id) {
-  auto result = run_process({"ovs-vsctl", "--bare", "--columns=name", "find", "Interface",
+  auto result = stratus::process::run({"ovs-vsctl", "--bare", "--columns=name", "find", "Interface",
                              "external_ids:iface-id=" + port_id});
-  std::string name = result.exit_status == 0 ? result.output : "";
+  std::string name = result.status == 0 ? result.output : "";
   while (!name.empty() && (name.back() == '\n' || name.back() == ' ')) name.pop_back();
   return name;
 }
@@ -128,7 +128,7 @@ struct Host {
     REQUIRE(mkdtemp(pattern.data()) != nullptr);
     work = pattern;
     chmod(work.c_str(), 0755);  // QEMU runs as libvirt-qemu
-    run_process_or_throw({"ovs-vsctl", "--may-exist", "add-br", bridge, "--", "set", "bridge", bridge,
+    stratus::process::run_or_throw({"ovs-vsctl", "--may-exist", "add-br", bridge, "--", "set", "bridge", bridge,
                           "datapath_type=netdev"});
     disks = std::make_unique<QcowDiskManager>((work / "instances").string());
     images = std::make_unique<FileImageCache>((work / "cache").string());
@@ -150,7 +150,7 @@ struct Host {
         std::cerr << "cleanup: " << e.what() << "\n";
       }
     }
-    run_process({"ovs-vsctl", "--if-exists", "del-br", bridge});
+    stratus::process::run({"ovs-vsctl", "--if-exists", "del-br", bridge});
     std::error_code ignored;
     fs::remove_all(work, ignored);
   }
@@ -206,8 +206,8 @@ v1::InstanceSpec guest_spec(Host& host, const std::string& instance_id, const st
 }  // namespace
 
 TEST_CASE("the reconciler spawns, stops, starts, reboots and removes an instance on the real host") {
-  REQUIRE(run_process({std::string(STRATUS_SOURCE_DIR) + "/tools/guest-image/build.sh", kGuestDir.string()})
-              .exit_status == 0);
+  REQUIRE(stratus::process::run({std::string(STRATUS_SOURCE_DIR) + "/tools/guest-image/build.sh", kGuestDir.string()})
+              .status == 0);
   Host host;
   const std::string id = random_uuid(), port_id = random_uuid();
   const std::string hostname = "ca-rec-" + host.suffix;

@@ -1,8 +1,5 @@
 // Builds the config drive ISO with an external mastering tool, as Nova does: genisoimage
 // (or mkisofs) when installed, else xorrisofs.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,9 +9,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "common/process/run.h"
 #include "configdrive.h"
-
-extern char** environ;
 
 namespace stratus::configdrive {
 namespace {
@@ -70,35 +66,14 @@ fs::path find_iso_builder() {
     throw std::runtime_error("config drive: no ISO9660 tool on PATH (install genisoimage or xorriso)");
 }
 
-std::string read_tail(const fs::path& path, std::size_t max_bytes) {
-    std::ifstream in(path, std::ios::binary);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    return text.size() > max_bytes ? text.substr(text.size() - max_bytes) : text;
-}
 
-// Runs the command with its output in `log_file`; throws with that output on failure.
-void run_command(const std::vector<std::string>& command, const fs::path& log_file) {
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-    std::vector<char*> argv;
-    for (const auto& argument : command) argv.push_back(const_cast<char*>(argument.c_str()));
-    argv.push_back(nullptr);
-    pid_t pid = 0;
-    int spawn_error = posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-    posix_spawn_file_actions_destroy(&actions);
-    if (spawn_error != 0) {
-        throw std::runtime_error("config drive: cannot run " + command[0] + ": " + std::strerror(spawn_error));
-    }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        std::string how = WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
-                                            : "signal " + std::to_string(WTERMSIG(status));
-        throw std::runtime_error("config drive: " + command[0] + " failed (" + how + "): " + read_tail(log_file, 2000));
+// Runs the ISO tool; throws with (the end of) what it printed on failure.
+void run_iso_builder(const std::vector<std::string>& command) {
+    const auto result = stratus::process::run(command);
+    if (result.status != 0) {
+        const std::string& out = result.output;
+        throw std::runtime_error("config drive: " + command[0] + " failed (exit status " + std::to_string(result.status) +
+                                 "): " + (out.size() > 2000 ? out.substr(out.size() - 2000) : out));
     }
 }
 
@@ -127,7 +102,7 @@ void write_config_drive(const ConfigDriveContent& content, const fs::path& iso_o
     fs::path partial = iso_out;
     partial += ".partial";
     try {
-        run_command(iso_builder_command(tool, source_dir, partial), workspace.path() / "tool.log");
+        run_iso_builder(iso_builder_command(tool, source_dir, partial));
         fs::rename(partial, iso_out);
     } catch (...) {
         std::error_code ignored;

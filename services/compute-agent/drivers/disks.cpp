@@ -15,7 +15,7 @@
 
 #include "common/error/error.h"
 #include "common/validate/validate.h"
-#include "services/compute-agent/drivers/process.h"
+#include "common/process/run.h"
 #include "services/image/client/sha256.h"
 
 namespace stratus::compute_agent {
@@ -64,7 +64,7 @@ void create_blank_qcow2(const fs::path& path, std::uint64_t bytes) {
   if (fs::exists(path)) return;
   fs::path partial = path;
   partial += ".partial";
-  run_process_or_throw({"qemu-img", "create", "-q", "-f", "qcow2", partial.string(), std::to_string(bytes)});
+  process::run_or_throw({"qemu-img", "create", "-q", "-f", "qcow2", partial.string(), std::to_string(bytes)});
   fs::rename(partial, path);
 }
 
@@ -76,18 +76,18 @@ void create_root_overlay(const fs::path& path, const InstanceDisksSpec& spec) {
     throw failed_precondition("base image " + spec.base_image_path + " is not in the image cache");
   fs::path partial = path;
   partial += ".partial";
-  run_process_or_throw({"qemu-img", "create", "-q", "-f", "qcow2", "-F", spec.base_image_format, "-b",
+  process::run_or_throw({"qemu-img", "create", "-q", "-f", "qcow2", "-F", spec.base_image_format, "-b",
                         spec.base_image_path, partial.string()});
   const std::uint64_t wanted = spec.root_gib * kGiB;
   if (wanted > image_virtual_size(spec.base_image_path, spec.base_image_format))
-    run_process_or_throw({"qemu-img", "resize", "-q", partial.string(), std::to_string(wanted)});
+    process::run_or_throw({"qemu-img", "resize", "-q", partial.string(), std::to_string(wanted)});
   fs::rename(partial, path);
 }
 
 }  // namespace
 
 std::uint64_t image_virtual_size(const std::string& path, const std::string& format) {
-  auto output = run_process_or_throw({"qemu-img", "info", "--output=json", "-f", format, path});
+  auto output = process::run_or_throw({"qemu-img", "info", "--output=json", "-f", format, path});
   try {
     return nlohmann::json::parse(output).at("virtual-size").get<std::uint64_t>();
   } catch (const nlohmann::json::exception& e) {
@@ -205,7 +205,7 @@ std::string QcowDiskManager::copy_root_disk(const std::string& instance_uuid) {
   const fs::path partial = fs::path(files.directory) / "snapshot.qcow2.partial";
   fs::remove(partial);
   // -U: the running domain holds a lock on the overlay; it is paused, so reading is safe.
-  run_process_or_throw({"qemu-img", "convert", "-U", "-q", "-O", "qcow2", files.root, partial.string()});
+  process::run_or_throw({"qemu-img", "convert", "-U", "-q", "-O", "qcow2", files.root, partial.string()});
   fs::rename(partial, copy);
   return copy.string();
 }

@@ -7,7 +7,7 @@
 
 #include "common/error/error.h"
 #include "services/compute-agent/drivers/disks.h"
-#include "services/compute-agent/drivers/process.h"
+#include "common/process/run.h"
 
 using namespace stratus::compute_agent;
 namespace fs = std::filesystem;
@@ -27,7 +27,7 @@ struct TempDir {
 };
 
 std::string info(const std::string& path, const std::string& field) {
-  auto out = run_process_or_throw({"qemu-img", "info", "--output=json", path});
+  auto out = stratus::process::run_or_throw({"qemu-img", "info", "--output=json", path});
   auto at = out.find("\"" + field + "\"");
   REQUIRE(at != std::string::npos);
   auto colon = out.find(':', at);
@@ -58,7 +58,7 @@ InstanceDisksSpec spec_on(const fs::path& base) {
 TEST_CASE("an instance gets a qcow2 overlay grown to the flavor, ephemeral, swap and config drive") {
   TempDir dir;
   const fs::path base = dir.path / "base.raw";
-  run_process_or_throw({"qemu-img", "create", "-q", "-f", "raw", base.string(), "16M"});
+  stratus::process::run_or_throw({"qemu-img", "create", "-q", "-f", "raw", base.string(), "16M"});
   QcowDiskManager disks((dir.path / "instances").string());
 
   auto made = disks.prepare(spec_on(base));
@@ -85,22 +85,22 @@ TEST_CASE("an instance gets a qcow2 overlay grown to the flavor, ephemeral, swap
 TEST_CASE("preparing again keeps the root disk the guest wrote to") {
   TempDir dir;
   const fs::path base = dir.path / "base.raw";
-  run_process_or_throw({"qemu-img", "create", "-q", "-f", "raw", base.string(), "16M"});
+  stratus::process::run_or_throw({"qemu-img", "create", "-q", "-f", "raw", base.string(), "16M"});
   QcowDiskManager disks((dir.path / "instances").string());
   auto made = disks.prepare(spec_on(base));
-  run_process_or_throw({"qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 0 64k", made.root});
+  stratus::process::run_or_throw({"qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 0 64k", made.root});
   auto size_before = fs::file_size(made.root);
   disks.prepare(spec_on(base));
   CHECK(fs::file_size(made.root) == size_before);
-  auto read = run_process({"qemu-io", "-f", "qcow2", "-c", "read -P 0x5a 0 64k", made.root});
-  CHECK(read.exit_status == 0);
+  auto read = stratus::process::run({"qemu-io", "-f", "qcow2", "-c", "read -P 0x5a 0 64k", made.root});
+  CHECK(read.status == 0);
   CHECK(read.output.find("Pattern verification failed") == std::string::npos);
 }
 
 TEST_CASE("an image smaller than the flavor's root disk is grown, a larger one is kept") {
   TempDir dir;
   const fs::path base = dir.path / "base.raw";
-  run_process_or_throw({"qemu-img", "create", "-q", "-f", "raw", base.string(), "1536M"});
+  stratus::process::run_or_throw({"qemu-img", "create", "-q", "-f", "raw", base.string(), "1536M"});
   QcowDiskManager disks((dir.path / "instances").string());
   auto spec = spec_on(base);
   spec.root_gib = 1;
@@ -111,7 +111,7 @@ TEST_CASE("an image smaller than the flavor's root disk is grown, a larger one i
 TEST_CASE("remove_instance removes every file and is idempotent") {
   TempDir dir;
   const fs::path base = dir.path / "base.raw";
-  run_process_or_throw({"qemu-img", "create", "-q", "-f", "raw", base.string(), "16M"});
+  stratus::process::run_or_throw({"qemu-img", "create", "-q", "-f", "raw", base.string(), "16M"});
   QcowDiskManager disks((dir.path / "instances").string());
   auto made = disks.prepare(spec_on(base));
   disks.remove_instance(kInstance);
