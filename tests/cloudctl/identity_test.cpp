@@ -90,3 +90,27 @@ TEST_CASE("cloudctl uses a cached token only for the identity the profile and en
 
   fs::remove_all(home);
 }
+
+TEST_CASE("cloudctl user create warns that --password is visible to others, and steers to --password-stdin") {
+  test_support::TestDatabase db;
+  test_support::ServiceProcess identity(test_support::identity_service_options(STRATUS_IDENTITY_BIN, db.url()));
+  fs::path home = fs::temp_directory_path() / test_support::unique_name("cloudctl-home");
+  fs::create_directories(home);
+  const std::string as_admin = "CLOUD_ENDPOINT=" + identity.address() + " CLOUD_USERNAME=admin CLOUD_PROJECT=admin "
+                               "CLOUD_PASSWORD=" + test_support::kBootstrapAdminPassword;
+
+  auto visible = cloudctl(home, "user create " + test_support::unique_name("carol") + " --password Carol-Pass-4471",
+                          as_admin);
+  INFO(visible.out);
+  CHECK(visible.status == 0);  // still works, for old scripts
+  CHECK(visible.out.find("--password is visible to other users") != std::string::npos);
+  CHECK(visible.out.find("--password-stdin") != std::string::npos);
+
+  // No password, no terminal to ask on: the answer names the safe ways, not --password.
+  auto none = cloudctl(home, "user create " + test_support::unique_name("dave"), as_admin);
+  INFO(none.out);
+  CHECK(none.status == 2);
+  CHECK(none.out.find("--password-stdin") != std::string::npos);
+  CHECK(none.out.find("--password P") == std::string::npos);
+  fs::remove_all(home);
+}

@@ -115,10 +115,12 @@ void user_create(CommandContext& ctx) {
   const std::string& name = argument(ctx, 0);
   auto given = ctx.args.value("password");
   if (given && ctx.args.flag("password-stdin")) throw UsageError("give --password or --password-stdin, not both");
+  // Kept for old scripts, but a command line is visible to every user of the machine (ps).
+  if (given) ctx.output.note("warning: --password is visible to other users (ps, shell history); use --password-stdin or the prompt");
   std::optional<std::string> password = given;
   if (!password && ctx.args.flag("password-stdin")) password = stdin_line(ctx, "the password");
   if (!password) password = ask_new_password(ctx, name);
-  if (!password) throw UsageError("a password is required: --password P or --password-stdin");
+  if (!password) throw UsageError("a password is required: --password-stdin (one line), or run it on a terminal to be asked");
   id::CreateUserRequest request;
   request.set_name(name);
   request.set_password(*password);
