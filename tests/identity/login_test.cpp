@@ -204,6 +204,40 @@ TEST_CASE("an access key authenticates with its own project named by name or id"
   CHECK(by_name.ok());
 }
 
+// As Keystone's application credentials: a token from an access key cannot be re-scoped to
+// another project, and the key's deletion revokes its tokens, renewals included.
+TEST_CASE("an access key's tokens stay in its project and die with the key", "[identity][access-key]") {
+  IdentityService identity;
+  v1::Project web = must(identity.admin.create_project("web"), "creating project web");
+  v1::Project db = must(identity.admin.create_project("db"), "creating project db");
+  create_user_with_role(identity.admin, "erin", "Erin-Pass-1", "web", "member");
+  must(identity.admin.add_role("erin", "db", "member"), "erin joins db");
+  IdentityClient as_erin = logged_in(identity.anonymous, "erin", "Erin-Pass-1", "web");
+  v1::CreatedAccessKey key = must(as_erin.call(&Stub::CreateAccessKey, v1::CreateAccessKeyRequest()), "access key");
+
+  v1::Token from_key = must(identity.anonymous.call(&Stub::Authenticate,
+                                                    access_key_login(key.key().access_key_id(), key.secret())),
+                            "key login");
+  auto rescoped = identity.anonymous.renew(from_key.token(), "db");
+  CHECK(rescoped.code() == StatusCode::PERMISSION_DENIED);
+  CHECK(rescoped.status.error_message().find("access key") != std::string::npos);
+  CHECK(identity.anonymous.renew(from_key.token(), db.id()).code() == StatusCode::PERMISSION_DENIED);
+  v1::Token renewed = must(identity.anonymous.renew(from_key.token()), "renewal in the key's project");
+  CHECK(renewed.info().project_id() == web.id());
+  CHECK(identity.anonymous.renew(renewed.token(), "db").code() == StatusCode::PERMISSION_DENIED);
+  // A password login may still move between the user's projects.
+  v1::Token by_password = must(identity.anonymous.login("erin", "Erin-Pass-1", "web"), "password login");
+  CHECK(identity.anonymous.renew(by_password.token(), "db").ok());
+
+  v1::DeleteAccessKeyRequest remove;
+  remove.set_access_key_id(key.key().access_key_id());
+  REQUIRE(as_erin.call(&Stub::DeleteAccessKey, remove).ok());
+  CHECK(identity.admin.validate(from_key.token()).code() != StatusCode::OK);
+  CHECK(identity.admin.validate(renewed.token()).code() != StatusCode::OK);
+  CHECK(identity.anonymous.renew(renewed.token()).code() != StatusCode::OK);
+  CHECK(identity.admin.validate(by_password.token()).ok());  // the password's token is not the key's
+}
+
 // Parallel guesses must all count, or the lockout would not cap online guessing.
 TEST_CASE("wrong passwords sent at once still lock the user", "[identity][login]") {
   IdentityService identity;

@@ -252,11 +252,32 @@ IssuedToken Identity::authenticate_access_key(const std::string& key_id, const s
     throw unauthenticated("invalid access key");
   if (!project.empty() && (!requested || requested->id != key->project_id))
     throw permission_denied("an access key is bound to the project it was created in");
-  return issue(key->user_id, key->project_id, IssueCheck{});
+  IssuedToken issued = issue(key->user_id, key->project_id, IssueCheck{});
+  // Recorded before the token is handed out: a token the key cannot revoke never leaves.
+  pool_.transact([&](pqxx::work& tx) {
+    store::record_access_key_token(tx, key->id, issued.claims.token_id, issued.claims.expires_at);
+  });
+  return issued;
 }
 
 IssuedToken Identity::authenticate_token(const auth::TokenClaims& current, const std::string& project) {
-  return issue(current.user_id, project.empty() ? current.project_id : project, IssueCheck{std::nullopt, current});
+  auto from_key = pool_.transact([&](pqxx::work& tx) -> std::optional<std::string> {
+    auto key = store::access_key_of_token(tx, current.token_id);
+    if (key && !project.empty()) {
+      auto requested = store::find_project(tx, project);
+      if (!requested || requested->id != current.project_id)
+        throw permission_denied("a token from an access key stays in the key's project; log in with a password "
+                                "to work in another project");
+    }
+    return key;
+  });
+  IssuedToken issued = issue(current.user_id, project.empty() ? current.project_id : project,
+                             IssueCheck{std::nullopt, current});
+  if (from_key)  // a renewal dies with the key too
+    pool_.transact([&](pqxx::work& tx) {
+      store::record_access_key_token(tx, *from_key, issued.claims.token_id, issued.claims.expires_at);
+    });
+  return issued;
 }
 
 void Identity::revoke_token(const Caller& caller, const auth::TokenClaims& target) {
@@ -522,12 +543,19 @@ std::vector<AccessKeyRow> Identity::list_access_keys(const Caller& caller) {
 }
 
 void Identity::delete_access_key(const Caller& caller, const std::string& key_id) {
-  pool_.transact([&](pqxx::work& tx) {
+  auto revoked = pool_.transact([&](pqxx::work& tx) {
     auto k = store::find_access_key(tx, key_id);
     if (!k || (k->user_id != caller.user_id() && !caller.is_admin())) throw not_found("access key", key_id);
     store::delete_access_key(tx, key_id);
+    // Its tokens go with it (every service hears of it through the revocation events).
+    std::vector<RevocationRow> rows;
+    for (const auto& [token_id, expires_at] : store::take_access_key_tokens(tx, key_id, auth::unix_now()))
+      rows.push_back(revoke(tx, RevocationRow{token_id, "", 0, expires_at}));
+    return rows;
   });
-  logger_.info("access key deleted", {{"access_key_id", key_id}, {"by", caller.user_id()}});
+  apply_revocations(revoked);
+  logger_.info("access key deleted", {{"access_key_id", key_id}, {"by", caller.user_id()},
+                                      {"tokens_revoked", static_cast<int64_t>(revoked.size())}});
 }
 
 // ---------------------------------------------------------------- catalog

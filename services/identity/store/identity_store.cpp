@@ -236,6 +236,28 @@ void delete_access_key(pqxx::work& tx, const std::string& id) {
   tx.exec_params("DELETE FROM access_keys WHERE id = $1", id);
 }
 
+void record_access_key_token(pqxx::work& tx, const std::string& access_key_id, const std::string& token_id,
+                             int64_t expires_at) {
+  tx.exec_params("DELETE FROM access_key_tokens WHERE access_key_id = $1 AND expires_at < extract(epoch from now())",
+                 access_key_id);
+  tx.exec_params("INSERT INTO access_key_tokens (token_id, access_key_id, expires_at) VALUES ($1, $2, $3)", token_id,
+                 access_key_id, expires_at);
+}
+
+std::optional<std::string> access_key_of_token(pqxx::work& tx, const std::string& token_id) {
+  auto rows = tx.exec_params("SELECT access_key_id FROM access_key_tokens WHERE token_id = $1", token_id);
+  if (rows.empty()) return std::nullopt;
+  return rows[0][0].as<std::string>();
+}
+
+std::map<std::string, int64_t> take_access_key_tokens(pqxx::work& tx, const std::string& access_key_id, int64_t now) {
+  std::map<std::string, int64_t> live;
+  for (const auto& r : tx.exec_params("DELETE FROM access_key_tokens WHERE access_key_id = $1 "
+                                      "RETURNING token_id, expires_at", access_key_id))
+    if (r[1].as<int64_t>() > now) live[r[0].as<std::string>()] = r[1].as<int64_t>();
+  return live;
+}
+
 // ---- signing keys ----
 std::vector<SigningKeyRow> signing_keys(pqxx::work& tx) {
   std::vector<SigningKeyRow> out;

@@ -2,6 +2,7 @@
 // Identity's SQL, one section per table. Every function runs in the caller's transaction,
 // so the domain can combine several writes (and an outbox event) atomically.
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -103,6 +104,13 @@ void insert_access_key(pqxx::work& tx, const AccessKeyRow& k);
 std::optional<AccessKeyRow> find_access_key(pqxx::work& tx, const std::string& id);
 std::vector<AccessKeyRow> access_keys_of_user(pqxx::work& tx, const std::string& user_id);
 void delete_access_key(pqxx::work& tx, const std::string& id);
+// Tokens issued from an access key (and their renewals): they stay in its project and die with it.
+void record_access_key_token(pqxx::work& tx, const std::string& access_key_id, const std::string& token_id,
+                             int64_t expires_at);
+// The key a token came from; nullopt for tokens from a password.
+std::optional<std::string> access_key_of_token(pqxx::work& tx, const std::string& token_id);
+// Removes the key's token rows and returns those not yet expired (token id -> expires_at).
+std::map<std::string, int64_t> take_access_key_tokens(pqxx::work& tx, const std::string& access_key_id, int64_t now);
 
 // signing keys
 std::vector<SigningKeyRow> signing_keys(pqxx::work& tx);
