@@ -1,16 +1,19 @@
 // stratus-identity-bench: a closed-loop gRPC load generator for a running identity service.
 //
 //   stratus-identity-bench --endpoint 127.0.0.1:7100 --username demo --password-stdin --project demo
-//       [--duration 10] [--warmup 2] [--concurrency 1,16] [--ops issue,renew,validate,local-validate]
+//       [--duration 10] [--warmup 2] [--concurrency 1,16] [--ops issue,renew,validate,local-validate,empty]
 //       [--channels per-thread|shared] [--keystone FILE] [--json]
 //   stratus-identity-bench --setup-demo --admin-password-file F --username demo --password-stdin ...
 //
 // Ops: issue = Authenticate with the password (one Argon2id verification on the server);
 // renew = Authenticate with the current token (no hash); validate = the ValidateToken RPC;
 // local-validate = what every other service does per request: TokenVerifier + RevocationList
-// in this process, public keys fetched once with ListSigningKeys, no network call.
+// in this process, public keys fetched once with ListSigningKeys, no network call;
+// empty = grpc.health.v1.Health/Check on the same server, the floor of any unary RPC there
+// (validate is printed as a ratio of it).
 // Each of `c` worker threads runs one call after another until the duration is over; only calls
 // that start after the warm-up and finish before the end are counted.
+#include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 #include <sys/resource.h>
 #include <unistd.h>
@@ -22,6 +25,7 @@
 #include <ctime>
 #include <fstream>
 #include <functional>
+#include <iomanip>
 #include <iostream>
 #include <map>
 #include <memory>
@@ -45,7 +49,7 @@ using stratus::auth::TokenVerifier;
 namespace {
 
 constexpr auto kCallDeadline = std::chrono::seconds(60);
-const std::vector<std::string> kAllOps = {"issue", "renew", "validate", "local-validate"};
+const std::vector<std::string> kAllOps = {"issue", "renew", "validate", "local-validate", "empty"};
 
 struct Options {
   std::string endpoint = "127.0.0.1:7100";
@@ -72,7 +76,7 @@ struct Options {
   std::cerr << "stratus-identity-bench: " << message << "\n"
             << "usage: stratus-identity-bench [--endpoint HOST:PORT] [--username U] (--password P | --password-stdin)\n"
             << "         [--project P] [--duration S] [--warmup S] [--concurrency 1,16]\n"
-            << "         [--ops issue,renew,validate,local-validate] [--channels per-thread|shared]\n"
+            << "         [--ops issue,renew,validate,local-validate,empty] [--channels per-thread|shared]\n"
             << "         [--keystone KEYSTONE_BENCH_OUTPUT] [--hash-samples N] [--json]\n"
             << "         [--server-pid IDENTITY_PID] [--db-pid POSTMASTER_PID]\n"
             << "         [--setup-demo --admin-password-file F [--admin-user admin] [--admin-project admin]]\n";
@@ -416,6 +420,37 @@ std::vector<Call> make_calls(const std::string& op, int concurrency, const Fixtu
       });
       continue;
     }
+    if (op == "empty") {
+      // The floor of any unary RPC on this server stack (TLS or not, HTTP/2, the server's
+      // threads): grpc.health.v1.Health/Check with an empty request, which the server answers
+      // without touching identity's code. Validate is reported as a ratio of it.
+      auto generic = std::make_shared<grpc::GenericStub>(f.channel());
+      // A queue must be shut down and drained before it is destroyed.
+      std::shared_ptr<grpc::CompletionQueue> queue(new grpc::CompletionQueue, [](grpc::CompletionQueue* q) {
+        q->Shutdown();
+        void* tag = nullptr;
+        bool ok = false;
+        while (q->Next(&tag, &ok)) {
+        }
+        delete q;
+      });
+      keep_alive.push_back(queue);
+      calls.push_back([generic, queue]() -> std::string {
+        grpc::ClientContext context;
+        prepare(context);
+        grpc::Slice empty_message("");  // an empty HealthCheckRequest: the server as a whole
+        grpc::ByteBuffer request(&empty_message, 1), response;
+        grpc::Status status;
+        auto call = generic->PrepareUnaryCall(&context, "/grpc.health.v1.Health/Check", request, queue.get());
+        call->StartCall();
+        call->Finish(&response, &status, reinterpret_cast<void*>(1));
+        void* tag = nullptr;
+        bool ok = false;
+        if (!queue->Next(&tag, &ok) || !ok) return "completion queue failed";
+        return status.ok() ? "" : describe(status);
+      });
+      continue;
+    }
     std::shared_ptr<v1::Identity::Stub> stub = v1::Identity::NewStub(f.channel());
     if (op == "issue") {
       v1::AuthenticateRequest request;
@@ -620,6 +655,14 @@ int main(int argc, char** argv) {
         if (!r.first_error.empty()) out << "    first error: " << r.first_error << "\n";
         out.flush();
       }
+    }
+    // Validate against the floor of any unary call on the same server, per concurrency.
+    for (const auto& v : results) {
+      if (v.op != "validate") continue;
+      for (const auto& e : results)
+        if (e.op == "empty" && e.concurrency == v.concurrency && e.rps > 0)
+          out << "validate / empty RPC at c=" << v.concurrency << ": " << std::fixed << std::setprecision(2)
+              << v.rps / e.rps << "x\n";
     }
     std::string load_after = load_average();
     out << "\nload average: " << load_after << " (after the run)\n";
