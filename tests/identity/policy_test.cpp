@@ -91,6 +91,39 @@ TEST_CASE("a member can read themself but not another user", "[identity][policy]
   CHECK(identity.admin.call(&Stub::GetUser, get_user("rex")).ok());
 }
 
+// Role listings answer a member the same whether a user or project exists or not.
+TEST_CASE("a member's role listing does not tell which users or projects exist", "[identity][policy]") {
+  IdentityService identity;
+  WebProject web(identity);
+  must(identity.admin.create_project("other"), "creating project other");
+  auto roles = [&](const std::string& user, const std::string& project) {
+    v1::ListRoleAssignmentsRequest request;
+    request.set_user(user);
+    request.set_project(project);
+    return web.mia.call(&Stub::ListRoleAssignments, request);
+  };
+  // Another user: refused alike, known or not.
+  CHECK(roles("rex", "").code() == StatusCode::PERMISSION_DENIED);
+  CHECK(roles("never-existed", "").code() == StatusCode::PERMISSION_DENIED);
+  CHECK(roles(stratus::auth::random_uuid(), "").code() == StatusCode::PERMISSION_DENIED);
+  // Another project: as empty as one that does not exist.
+  auto other = roles("", "other");
+  auto unknown = roles("", "never-existed");
+  REQUIRE(other.ok());
+  REQUIRE(unknown.ok());
+  CHECK(other.value.assignments_size() == 0);
+  CHECK(unknown.value.assignments_size() == 0);
+  // Their own roles, by name or with no filter.
+  auto own = roles("mia", "web");
+  REQUIRE(own.ok());
+  CHECK(own.value.assignments_size() == 1);
+  CHECK(must(roles("", ""), "own roles").assignments_size() == 1);
+  // The admin still gets NOT_FOUND for what does not exist.
+  v1::ListRoleAssignmentsRequest unknown_user;
+  unknown_user.set_user("never-existed");
+  CHECK(identity.admin.call(&Stub::ListRoleAssignments, unknown_user).code() == StatusCode::NOT_FOUND);
+}
+
 namespace {
 
 // Everything an admin can list, as text: equal texts mean nothing changed.

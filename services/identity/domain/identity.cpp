@@ -511,15 +511,24 @@ void Identity::remove_role(const Caller& caller, const std::string& user, const 
 
 std::vector<RoleAssignmentRow> Identity::list_role_assignments(const Caller& caller, const std::string& user,
                                                                const std::string& project) {
-  return pool_.transact([&](pqxx::work& tx) {
-    std::string user_id = user.empty() ? "" : require_user(tx, user).id;
-    std::string project_id = project.empty() ? "" : require_project(tx, project).id;
-    if (!caller.is_admin()) {
-      if (!user_id.empty() && user_id != caller.user_id())
-        throw permission_denied("listing another user's roles needs the admin role");
-      user_id = caller.user_id();
+  return pool_.transact([&](pqxx::work& tx) -> std::vector<RoleAssignmentRow> {
+    if (caller.is_admin()) {
+      std::string user_id = user.empty() ? "" : require_user(tx, user).id;
+      std::string project_id = project.empty() ? "" : require_project(tx, project).id;
+      return store::role_assignments(tx, user_id, project_id);
     }
-    return store::role_assignments(tx, user_id, project_id);
+    // A member sees only their own assignments, and the answer must not tell which other
+    // users or projects exist: any other user is refused alike, an unknown project is as
+    // empty as a project the caller has no role on.
+    if (!user.empty() && user != caller.user_id() && user != caller.claims.user_name)
+      throw permission_denied("listing another user's roles needs the admin role");
+    std::string project_id;
+    if (!project.empty()) {
+      auto p = store::find_project(tx, project);
+      if (!p) return {};
+      project_id = p->id;
+    }
+    return store::role_assignments(tx, caller.user_id(), project_id);
   });
 }
 
