@@ -75,6 +75,20 @@ TEST_CASE("five wrong passwords lock a user until the lockout has passed", "[ide
   CHECK(identity.anonymous.login("carol", "Carol-Pass-1").ok());
 }
 
+// Whoever sends wrong passwords must not learn which user names exist from the answers.
+TEST_CASE("an unknown user name gets the same answers as a real one, lock included", "[identity][login]") {
+  IdentityService identity;
+  create_user_with_role(identity.admin, "carol", "Carol-Pass-1", kAdminProject, "member");
+  for (int attempt = 1; attempt <= 6; ++attempt) {
+    INFO("wrong password, attempt " << attempt);
+    auto real = identity.anonymous.login("carol", "Wrong-Pass-" + std::to_string(attempt));
+    auto ghost = identity.anonymous.login("no-such-user", "Wrong-Pass-" + std::to_string(attempt));
+    CHECK(real.code() == StatusCode::UNAUTHENTICATED);
+    CHECK(ghost.code() == real.code());
+    CHECK(ghost.message() == real.message());  // "invalid" five times, then "try again later"
+  }
+}
+
 namespace {
 
 // dave: member of p1, reader of p2, nothing on p3.

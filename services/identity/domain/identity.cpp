@@ -38,7 +38,8 @@ Error bad_credentials() { return unauthenticated("invalid user name or password"
 Identity::Identity(db::Pool& pool, KeyRing& keys, auth::RevocationList& revocations, Settings settings,
                    log::Logger logger)
     : pool_(pool), keys_(keys), revocations_(revocations), settings_(std::move(settings)), logger_(std::move(logger)),
-      password_gate_(settings_.concurrent_password_checks) {}
+      password_gate_(settings_.concurrent_password_checks),
+      unknown_names_(settings_.throttle) {}
 
 // ---------------------------------------------------------------- start-up and upkeep
 
@@ -212,7 +213,10 @@ IssuedToken Identity::authenticate_password(const std::string& user_name, const 
     return l;
   });
   if (!found.user) {
-    verify_password_bounded("", password);  // same time as a real check: names cannot be probed
+    // Answered as for a user with that name: "locked" after as many failures, and after the
+    // same time as a real check, so names cannot be probed.
+    if (!unknown_names_.count(user_name, auth::unix_now())) throw unauthenticated("too many failed logins; try again later");
+    verify_password_bounded("", password);
     throw bad_credentials();
   }
   const UserRow& user = *found.user;

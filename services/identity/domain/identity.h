@@ -127,6 +127,7 @@ class Identity {
   Settings settings_;
   log::Logger logger_;
   PasswordGate password_gate_;
+  UnknownNameAttempts unknown_names_;
 };
 
 }  // namespace stratus::identity

@@ -24,6 +24,24 @@ int64_t retired_key_prune_before(int64_t now, int64_t token_ttl_s) {
   return now - token_ttl_s - kClockSkewMargin;
 }
 
+bool UnknownNameAttempts::count(const std::string& name, int64_t now) {
+  std::lock_guard lock(mutex_);
+  if (entries_.size() >= capacity_ && !entries_.count(name)) {
+    // Full: forget the names that are not locked (a guesser's old tries), keep the locks.
+    for (auto it = entries_.begin(); it != entries_.end();)
+      it = it->second.locked_until > now ? std::next(it) : entries_.erase(it);
+    if (entries_.size() >= capacity_) return true;  // all locked: count nothing more
+  }
+  Entry& e = entries_[name];
+  if (e.locked_until > now) return false;
+  e.locked_until = 0;
+  if (throttle_.lock_after(++e.failures)) {  // as lock_user: the count restarts after the lock
+    e.failures = 0;
+    e.locked_until = now + throttle_.lock_seconds;
+  }
+  return true;
+}
+
 std::string make_access_key_id(const std::string& random_bytes) {
   static const char kAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
   std::string id = "STK";

@@ -1,8 +1,11 @@
 #pragma once
 // Identity's pure rules: no database, no network; unit-tested in rules_test.cpp.
+#include <cstddef>
 #include <cstdint>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace stratus::identity {
@@ -15,6 +18,27 @@ struct LoginThrottle {
   int64_t lock_seconds = 60;
 
   bool lock_after(int attempts_counted) const { return attempts_counted >= max_failures; }
+};
+
+// Failed logins for names that no user has, counted and locked as a user's would be, so the
+// answers ("invalid credentials", then "too many failed logins") never tell which names exist.
+// In memory (per process) and capped: it is a mirror for appearances, not a security control.
+class UnknownNameAttempts {
+ public:
+  explicit UnknownNameAttempts(LoginThrottle throttle, std::size_t capacity = 10000)
+      : throttle_(throttle), capacity_(capacity) {}
+  // Counts an attempt at `now` (unix seconds); false while the name is "locked".
+  bool count(const std::string& name, int64_t now);
+
+ private:
+  struct Entry {
+    int failures = 0;
+    int64_t locked_until = 0;
+  };
+  LoginThrottle throttle_;
+  std::size_t capacity_;
+  std::mutex mutex_;
+  std::unordered_map<std::string, Entry> entries_;
 };
 
 struct ProjectChoice {

@@ -11,6 +11,24 @@ TEST_CASE("the fifth counted attempt in a row locks the user") {
   CHECK(t.lock_after(6));
 }
 
+TEST_CASE("an unknown name is counted and locked as a user would be") {
+  stratus::identity::UnknownNameAttempts names(stratus::identity::LoginThrottle{3, 60});
+  CHECK(names.count("ghost", 1000));
+  CHECK(names.count("ghost", 1000));
+  CHECK(names.count("ghost", 1000));   // the third failure locks, as for a user
+  CHECK_FALSE(names.count("ghost", 1001));
+  CHECK_FALSE(names.count("ghost", 1059));
+  CHECK(names.count("ghost", 1060));   // unlocked, counting again from one
+  CHECK(names.count("other", 1001));   // names are counted apart
+
+  stratus::identity::UnknownNameAttempts small(stratus::identity::LoginThrottle{2, 60}, 2);
+  CHECK(small.count("a", 0));
+  CHECK(small.count("a", 0));          // a is locked
+  CHECK(small.count("b", 0));
+  CHECK(small.count("c", 0));          // full: b (unlocked) is forgotten, a's lock stays
+  CHECK_FALSE(small.count("a", 1));
+}
+
 TEST_CASE("a login without a project picks the user's only project, or says what to do") {
   CHECK(choose_login_project("", {"p1"}).project_id == std::optional<std::string>("p1"));
   CHECK(choose_login_project("p2", {"p1", "p2"}).project_id == std::optional<std::string>("p2"));
