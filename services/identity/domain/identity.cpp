@@ -149,12 +149,22 @@ IssuedToken Identity::issue(const std::string& user_id, const std::string& proje
     if (!user || !user->enabled) throw unauthenticated("the user no longer exists or is disabled");
     if (check.password_hash && user->password_hash != *check.password_hash)
       throw unauthenticated("the password was changed meanwhile; log in again");
+    // A password that worked resets the failure count, in the same transaction as the issue.
+    if (check.password_hash) store::reset_login_attempts(tx, user->id);
     if (check.renewing &&
         store::is_revoked(tx, check.renewing->token_id, check.renewing->user_id, check.renewing->issued_at_ms))
       throw unauthenticated("token has been revoked; log in again");
     auto p = store::find_project(tx, project);
     if (!p) throw permission_denied("user " + user->name + " has no role on project " + project);
     if (!p->enabled) throw unauthenticated("project " + p->name + " is disabled");
+    // A token from an access key, renewed, stays in the key's project and dies with the key.
+    std::optional<std::string> access_key_id = check.access_key_id;
+    if (check.renewing) {
+      access_key_id = store::access_key_of_token(tx, check.renewing->token_id);
+      if (access_key_id && p->id != check.renewing->project_id)
+        throw permission_denied("a token from an access key stays in the key's project; log in with a password "
+                                "to work in another project");
+    }
     auto roles = store::roles_of(tx, user->id, p->id);
     if (roles.empty()) throw permission_denied("user " + user->name + " has no role on project " + p->name);
 
@@ -173,6 +183,8 @@ IssuedToken Identity::issue(const std::string& user_id, const std::string& proje
     // A renewed token never outlives the one it came from, so a stolen token cannot be
     // kept alive forever by renewing it.
     if (check.renewing) c.expires_at = std::min(c.expires_at, check.renewing->expires_at);
+    // Recorded with the token's issue: a token its key cannot revoke never leaves.
+    if (access_key_id) store::record_access_key_token(tx, *access_key_id, c.token_id, c.expires_at);
     return c;
   });
   return {auth::sign_token(claims, keys_.active()), claims};
@@ -199,12 +211,26 @@ IssuedToken Identity::authenticate_password(const std::string& user_name, const 
     bool machine = false;  // a service or agent user: never locked out by failed logins
     std::vector<std::string> project_ids;
     std::string requested_project_id;
+    std::optional<int> attempts;  // this attempt's number; nullopt for machine users
+    bool locked = false;
   };
+  // One transaction reads the user and counts the attempt, before the (slow) check, so
+  // parallel guesses all count.
   auto found = pool_.transact([&](pqxx::work& tx) {
     Lookup l;
     l.user = store::find_user(tx, user_name);
     if (!l.user) return l;
     l.machine = store::has_machine_role(tx, l.user->id);
+    // The cloud's own processes must not be switched off by anyone sending wrong passwords
+    // for their users: service and agent users are never locked out. Their passwords are long
+    // random secrets, and guesses are bounded by the Argon2id gate like every other login.
+    if (!l.machine) {
+      l.attempts = store::count_login_attempt(tx, l.user->id);
+      if (!l.attempts) {
+        l.locked = true;
+        return l;
+      }
+    }
     for (const auto& p : store::projects_of_user(tx, l.user->id)) l.project_ids.push_back(p.id);
     if (!project.empty()) {
       auto p = store::find_project(tx, project);
@@ -220,27 +246,25 @@ IssuedToken Identity::authenticate_password(const std::string& user_name, const 
     throw bad_credentials();
   }
   const UserRow& user = *found.user;
-  // The cloud's own processes must not be switched off by anyone sending wrong passwords for
-  // their users: service and agent users are never locked out. Their passwords are long
-  // random secrets, and guesses are bounded by the Argon2id gate like every other login.
-  std::optional<int> attempts;
-  if (!found.machine) {
-    // Counted before the (slow) check, so parallel guesses all count.
-    attempts = pool_.transact([&](pqxx::work& tx) { return store::count_login_attempt(tx, user.id); });
-    if (!attempts) throw unauthenticated("too many failed logins; try again later");
-  }
+  if (found.locked) throw unauthenticated("too many failed logins; try again later");
+  const std::optional<int>& attempts = found.attempts;
   if (!verify_password_bounded(user.password_hash, password)) {
     bool lock = attempts && settings_.throttle.lock_after(*attempts);
     if (lock) pool_.transact([&](pqxx::work& tx) { store::lock_user(tx, user.id, settings_.throttle.lock_seconds); });
     logger_.warn("failed login", {{"user_id", user.id}, {"locked", lock ? "yes" : "no"}});
     throw bad_credentials();
   }
-  if (attempts) pool_.transact([&](pqxx::work& tx) { store::reset_login_attempts(tx, user.id); });
-  if (!user.enabled) throw unauthenticated("user " + user.name + " is disabled");
+  if (!user.enabled) {
+    if (attempts) pool_.transact([&](pqxx::work& tx) { store::reset_login_attempts(tx, user.id); });
+    throw unauthenticated("user " + user.name + " is disabled");
+  }
 
   auto choice = choose_login_project(found.requested_project_id, found.project_ids);
-  if (!choice.project_id) throw permission_denied(choice.problem);
-  return issue(user.id, *choice.project_id, IssueCheck{user.password_hash, std::nullopt});
+  if (!choice.project_id) {
+    if (attempts) pool_.transact([&](pqxx::work& tx) { store::reset_login_attempts(tx, user.id); });
+    throw permission_denied(choice.problem);
+  }
+  return issue(user.id, *choice.project_id, IssueCheck{user.password_hash, std::nullopt, {}});
 }
 
 IssuedToken Identity::authenticate_access_key(const std::string& key_id, const std::string& secret,
@@ -256,32 +280,11 @@ IssuedToken Identity::authenticate_access_key(const std::string& key_id, const s
     throw unauthenticated("invalid access key");
   if (!project.empty() && (!requested || requested->id != key->project_id))
     throw permission_denied("an access key is bound to the project it was created in");
-  IssuedToken issued = issue(key->user_id, key->project_id, IssueCheck{});
-  // Recorded before the token is handed out: a token the key cannot revoke never leaves.
-  pool_.transact([&](pqxx::work& tx) {
-    store::record_access_key_token(tx, key->id, issued.claims.token_id, issued.claims.expires_at);
-  });
-  return issued;
+  return issue(key->user_id, key->project_id, IssueCheck{std::nullopt, std::nullopt, key->id});
 }
 
 IssuedToken Identity::authenticate_token(const auth::TokenClaims& current, const std::string& project) {
-  auto from_key = pool_.transact([&](pqxx::work& tx) -> std::optional<std::string> {
-    auto key = store::access_key_of_token(tx, current.token_id);
-    if (key && !project.empty()) {
-      auto requested = store::find_project(tx, project);
-      if (!requested || requested->id != current.project_id)
-        throw permission_denied("a token from an access key stays in the key's project; log in with a password "
-                                "to work in another project");
-    }
-    return key;
-  });
-  IssuedToken issued = issue(current.user_id, project.empty() ? current.project_id : project,
-                             IssueCheck{std::nullopt, current});
-  if (from_key)  // a renewal dies with the key too
-    pool_.transact([&](pqxx::work& tx) {
-      store::record_access_key_token(tx, *from_key, issued.claims.token_id, issued.claims.expires_at);
-    });
-  return issued;
+  return issue(current.user_id, project.empty() ? current.project_id : project, IssueCheck{std::nullopt, current, {}});
 }
 
 void Identity::revoke_token(const Caller& caller, const auth::TokenClaims& target) {

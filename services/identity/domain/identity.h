@@ -110,6 +110,7 @@ class Identity {
   struct IssueCheck {
     std::optional<std::string> password_hash;      // the hash the password was verified against
     std::optional<auth::TokenClaims> renewing;      // the token being renewed: not revoked
+    std::optional<std::string> access_key_id;       // the key the token is issued for
   };
   IssuedToken issue(const std::string& user_id, const std::string& project, const IssueCheck& check);
   bool verify_password_bounded(const std::string& hash, const std::string& password);
