@@ -144,13 +144,16 @@ void Identity::apply_revocations(const std::vector<RevocationRow>& rows) {
 
 IssuedToken Identity::issue(const std::string& user_id, const std::string& project, const IssueCheck& check) {
   auto claims = pool_.transact([&](pqxx::work& tx) {
+    // A password that worked resets the failure count, in the issue's transaction. First, so
+    // this transaction takes the row's exclusive lock before its share lock below: two
+    // logins of one user then queue here instead of deadlocking on share -> exclusive.
+    if (check.password_hash) store::reset_login_attempts(tx, user_id);
     // FOR SHARE: concurrent logins proceed together, a password change or disable waits.
     auto user = store::find_user(tx, user_id, store::RowLock::Share);
     if (!user || !user->enabled) throw unauthenticated("the user no longer exists or is disabled");
     if (check.password_hash && user->password_hash != *check.password_hash)
       throw unauthenticated("the password was changed meanwhile; log in again");
-    // A password that worked resets the failure count, in the same transaction as the issue.
-    if (check.password_hash) store::reset_login_attempts(tx, user->id);
+
     if (check.renewing &&
         store::is_revoked(tx, check.renewing->token_id, check.renewing->user_id, check.renewing->issued_at_ms))
       throw unauthenticated("token has been revoked; log in again");
