@@ -252,6 +252,16 @@ TEST_CASE("an access key's tokens stay in its project and die with the key", "[i
   CHECK(identity.admin.validate(by_password.token()).ok());  // the password's token is not the key's
 }
 
+// Logins of one user at once all succeed: the issue's row locks must not deadlock them.
+TEST_CASE("right passwords sent at once all log in", "[identity][login]") {
+  IdentityService identity;
+  create_user_with_role(identity.admin, "carol", "Carol-Pass-1", kAdminProject, "member");
+  std::vector<std::future<grpc::StatusCode>> logins;
+  for (int i = 0; i < 8; ++i)
+    logins.push_back(std::async(std::launch::async, [&] { return identity.anonymous.login("carol", "Carol-Pass-1").code(); }));
+  for (auto& login : logins) CHECK(login.get() == StatusCode::OK);
+}
+
 // Parallel guesses must all count, or the lockout would not cap online guessing.
 TEST_CASE("wrong passwords sent at once still lock the user", "[identity][login]") {
   IdentityService identity;
