@@ -1,0 +1,255 @@
+#include "services/block-storage/app/block_storage.h"
+
+#include "block_storage/v1/block_storage.pb.h"
+#include "common/auth/token.h"
+#include "common/error/error.h"
+#include "common/outbox/outbox.h"
+#include "common/validate/validate.h"
+#include "services/block-storage/api/mapping.h"
+#include "services/block-storage/domain/volume_spec.h"
+
+namespace stratus::block_storage {
+
+using auth::Access;
+using auth::Caller;
+using store::VolumeRow;
+
+namespace {
+
+// -1 is unlimited; otherwise `used + adding` must stay within `limit`. The message names the
+// quota, so the person knows which limit to raise or what to delete.
+void check_quota(const std::string& what, int64_t limit, int64_t used, int64_t adding, const std::string& unit) {
+  if (limit < 0 || used + adding <= limit) return;
+  throw resource_exhausted("quota exceeded for " + what + ": " + std::to_string(used) + unit + " of " +
+                           std::to_string(limit) + unit + " in use, " + std::to_string(adding) + unit +
+                           " more requested");
+}
+
+}  // namespace
+
+BlockStorage::BlockStorage(db::Pool& pool, VolumeDriver& driver, Settings settings, log::Logger logger)
+    : pool_(pool), driver_(driver), settings_(std::move(settings)), logger_(std::move(logger)) {}
+
+void BlockStorage::emit(pqxx::work& tx, const VolumeRow& row, bool deleted) {
+  cloud::block_storage::v1::VolumeChanged event;
+  event.set_volume_id(row.id);
+  event.set_project_id(row.project_id);
+  event.set_status(deleted ? cloud::block_storage::v1::VOLUME_STATUS_DELETED : to_proto(row.status));
+  event.set_size_gib(row.size_gib);
+  outbox::enqueue(tx, settings_.events_exchange, "volume.changed", event);
+}
+
+void BlockStorage::store_change(pqxx::work& tx, const VolumeRow& row) {
+  store::update_volume(tx, row);
+  emit(tx, row, false);
+}
+
+VolumeRow BlockStorage::require_volume(pqxx::work& tx, const Caller& caller, const std::string& ref, bool lock) {
+  std::string key = validate::reference("volume", ref);
+  auto row = store::find_volume(tx, caller.project_id(), key, lock);
+  // Another project's volume is not there, as far as the caller can tell.
+  if (!row || (row->project_id != caller.project_id() && !caller.acts_for_any_project())) throw not_found("volume", ref);
+  return *row;
+}
+
+// ---------------------------------------------------------------- create
+
+VolumeRow BlockStorage::create_volume(const Caller& caller, const VolumeSpec& spec) {
+  auth::authorize(caller, caller.project_id(), Access::Write);
+  // Every check of the request before anything is written.
+  VolumeRow row;
+  row.name = volume_name(spec.name);
+  check_description(spec.description);
+  check_size(spec.size_gib, settings_.max_volume_size_gib);
+  check_availability_zone(spec.availability_zone);
+  validate::optional_text("request_id", spec.request_id, 255);
+  if (!spec.availability_zone.empty() && spec.availability_zone != settings_.default_availability_zone)
+    throw invalid_argument("availability_zone " + echo(spec.availability_zone) + " is not one of this cloud's (" +
+                           settings_.default_availability_zone + ")");
+
+  row.id = auth::random_uuid();
+  row.project_id = caller.project_id();
+  row.user_id = caller.user_id();
+  row.description = spec.description;
+  row.size_gib = static_cast<int>(spec.size_gib);
+  row.availability_zone = settings_.default_availability_zone;
+  row.status = VolumeStatus::Creating;
+  row.backend = driver_.name();
+  row.request_id = spec.request_id;
+
+  // One transaction: the quota row locked, so concurrent creations of the project count each
+  // other, then the row.
+  std::optional<VolumeRow> earlier = pool_.transact([&](pqxx::work& tx) -> std::optional<VolumeRow> {
+    auto quota = store::lock_quota(tx, row.project_id, settings_.default_quota);
+    if (!row.request_id.empty())
+      if (auto found = store::find_by_request(tx, row.project_id, row.request_id)) return found;
+    if (store::find_volume(tx, row.project_id, row.name)) throw already_exists("volume", row.name);
+    auto usage = store::usage_of(tx, row.project_id);
+    check_quota("volumes", quota.volumes, usage.volumes, 1, "");
+    check_quota("gigabytes", quota.gigabytes, usage.gigabytes, row.size_gib, " GiB");
+    store::insert_volume(tx, row);
+    emit(tx, row, false);
+    return std::nullopt;
+  });
+  if (earlier) return *earlier;
+
+  // The storage, outside the transaction: it may take a while and holds no lock.
+  std::string fault;
+  try {
+    driver_.create(row.id, row.size_gib);
+  } catch (const std::exception& e) {
+    fault = e.what();
+    // run_or_throw ends with ": <output>", which may be empty.
+    while (!fault.empty() && (fault.back() == ' ' || fault.back() == ':' || fault.back() == '\n')) fault.pop_back();
+    logger_.warn("volume creation failed", {{"volume_id", row.id}, {"error", fault}});
+  }
+  return pool_.transact([&](pqxx::work& tx) {
+    auto current = store::find_volume(tx, row.project_id, row.id, true);
+    if (!current) throw not_found("volume", row.id);
+    // Only the step in flight completes; a recover() that gave up on it first wins.
+    auto to = next(current->status, fault.empty() ? VolumeEvent::Created : VolumeEvent::CreateFailed);
+    if (!to) return *current;
+    current->status = *to;
+    // The user sees what happened, not the host's paths and commands (those are in the log,
+    // with the volume id, for the operator).
+    current->fault_message =
+        fault.empty() ? "" : "the volume could not be created on the storage backend; the operator's log has the details";
+    store_change(tx, *current);
+    return *store::find_volume(tx, row.project_id, row.id);
+  });
+}
+
+// ---------------------------------------------------------------- reads, update
+
+VolumeRow BlockStorage::get_volume(const Caller& caller, const std::string& ref) {
+  auth::authorize(caller, caller.project_id(), Access::Read);
+  return pool_.transact([&](pqxx::work& tx) { return require_volume(tx, caller, ref, false); });
+}
+
+std::vector<VolumeRow> BlockStorage::list_volumes(const Caller& caller, bool all_projects) {
+  if (all_projects) auth::require_admin(caller, "listing every project's volumes");
+  auth::authorize(caller, caller.project_id(), Access::Read);
+  return pool_.transact(
+      [&](pqxx::work& tx) { return store::list_volumes(tx, all_projects ? "" : caller.project_id()); });
+}
+
+VolumeRow BlockStorage::update_volume(const Caller& caller, const std::string& ref, const VolumeChanges& changes) {
+  auth::authorize(caller, caller.project_id(), Access::Write);
+  if (!changes.name && !changes.description)
+    throw invalid_argument("nothing to change: give a new name or description");
+  std::optional<std::string> name;
+  if (changes.name) name = volume_name(*changes.name);
+  if (changes.description) check_description(*changes.description);
+  return pool_.transact([&](pqxx::work& tx) {
+    VolumeRow row = require_volume(tx, caller, ref, true);
+    if (!can_update(row.status))
+      throw failed_precondition("cannot change volume " + echo(row.name) + ": it is " + to_string(row.status));
+    if (name && *name != row.name && store::find_volume(tx, row.project_id, *name))
+      throw already_exists("volume", *name);
+    if (name) row.name = *name;
+    if (changes.description) row.description = *changes.description;
+    store_change(tx, row);
+    return *store::find_volume(tx, row.project_id, row.id);
+  });
+}
+
+// ---------------------------------------------------------------- delete
+
+void BlockStorage::delete_volume(const Caller& caller, const std::string& ref) {
+  auth::authorize(caller, caller.project_id(), Access::Write);
+  VolumeRow row = pool_.transact([&](pqxx::work& tx) {
+    VolumeRow r = require_volume(tx, caller, ref, true);
+    // Authorised for the volume's own project (an admin's or a service's call passes).
+    auth::authorize(caller, r.project_id, Access::Write);
+    r.status = transition(r.status, VolumeEvent::BeginDelete, r.name);
+    r.fault_message.clear();
+    store_change(tx, r);
+    return r;
+  });
+  finish_delete(row);
+}
+
+void BlockStorage::finish_delete(const VolumeRow& row) {
+  std::string fault;
+  try {
+    driver_.remove(row.id);
+  } catch (const std::exception& e) {
+    fault = e.what();
+    logger_.warn("volume storage removal failed", {{"volume_id", row.id}, {"error", fault}});
+  }
+  pool_.transact([&](pqxx::work& tx) {
+    auto current = store::find_volume(tx, row.project_id, row.id, true);
+    if (!current || current->status != VolumeStatus::Deleting) return;
+    if (fault.empty()) {
+      store::delete_volume(tx, current->id);
+      emit(tx, *current, true);
+      return;
+    }
+    current->status = transition(current->status, VolumeEvent::DeleteFailed, current->name);
+    current->fault_message = "the volume's storage could not be removed: " + fault;
+    store_change(tx, *current);
+  });
+  if (!fault.empty())
+    throw Error(ErrorCode::Internal, "volume " + echo(row.name) + " could not be removed (it is error_deleting; "
+                                     "delete it again to retry): " + fault);
+}
+
+// ---------------------------------------------------------------- recovery
+
+void BlockStorage::recover() {
+  int64_t age = settings_.stuck_after.count();
+  // creating: the request that made it died; what the driver may have made goes.
+  auto stuck = pool_.transact([&](pqxx::work& tx) { return store::stale_volumes(tx, VolumeStatus::Creating, age); });
+  for (const auto& row : stuck) {
+    std::string fault = "the service stopped while creating the volume";
+    try {
+      driver_.remove(row.id);
+    } catch (const std::exception& e) {
+      fault += " (and its partial storage could not be removed: " + std::string(e.what()) + ")";
+    }
+    pool_.transact([&](pqxx::work& tx) {
+      auto current = store::find_volume(tx, row.project_id, row.id, true);
+      if (!current || current->status != VolumeStatus::Creating) return;
+      current->status = transition(current->status, VolumeEvent::CreateFailed, current->name);
+      current->fault_message = fault;
+      store_change(tx, *current);
+    });
+    logger_.warn("volume left creating by a crash is now error", {{"volume_id", row.id}});
+  }
+  auto deleting = pool_.transact([&](pqxx::work& tx) { return store::stale_volumes(tx, VolumeStatus::Deleting, age); });
+  for (const auto& row : deleting) {
+    try {
+      finish_delete(row);
+    } catch (const Error&) {
+      // Recorded as error_deleting by finish_delete.
+    }
+  }
+}
+
+// ---------------------------------------------------------------- quotas
+
+QuotaView BlockStorage::get_quota(const Caller& caller, const std::string& project) {
+  std::string project_id = project.empty() ? caller.project_id() : validate::reference("project", project);
+  auth::authorize(caller, project_id, Access::Read);
+  return pool_.transact([&](pqxx::work& tx) {
+    return QuotaView{project_id, store::quota_of(tx, project_id, settings_.default_quota),
+                     store::usage_of(tx, project_id)};
+  });
+}
+
+QuotaView BlockStorage::set_quota(const Caller& caller, const std::string& project,
+                                  const store::QuotaOverrides& changes) {
+  auth::require_admin(caller, "setting quotas");
+  if (project.empty()) throw invalid_argument("name the project whose quota to set");
+  std::string project_id = validate::reference("project", project);
+  if (!changes.volumes && !changes.gigabytes) throw invalid_argument("nothing to set: give volumes and/or gigabytes");
+  for (auto v : {changes.volumes, changes.gigabytes})
+    if (v && *v < -1) throw invalid_argument("a quota is a count, or -1 for unlimited");
+  pool_.transact([&](pqxx::work& tx) {
+    store::lock_quota(tx, project_id, settings_.default_quota);
+    store::set_quota(tx, project_id, changes);
+  });
+  return get_quota(caller, project_id);
+}
+
+}  // namespace stratus::block_storage

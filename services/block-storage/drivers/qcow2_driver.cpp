@@ -1,0 +1,62 @@
+#include "services/block-storage/drivers/qcow2_driver.h"
+
+#include <filesystem>
+#include <system_error>
+
+#include "common/error/error.h"
+#include "common/process/run.h"
+#include "common/validate/validate.h"
+
+namespace stratus::block_storage {
+
+namespace fs = std::filesystem;
+
+Qcow2Driver::Qcow2Driver(std::string directory, std::string qemu_img)
+    : directory_(std::move(directory)), qemu_img_(std::move(qemu_img)) {
+  if (directory_.empty()) throw std::invalid_argument("block-storage.volumes_path must name a directory");
+  std::error_code ec;
+  fs::create_directories(directory_, ec);
+  if (ec) throw std::invalid_argument("block-storage.volumes_path " + directory_ + ": " + ec.message());
+  fs::permissions(directory_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec,
+                  fs::perm_options::replace, ec);
+}
+
+std::string Qcow2Driver::path_of(const std::string& volume_id) const {
+  // Ids come from the service, but a path is built from them: refuse anything but a UUID.
+  if (!validate::is_uuid(volume_id)) throw std::logic_error("volume id is not a UUID: " + volume_id);
+  return (fs::path(directory_) / ("volume-" + volume_id + ".qcow2")).string();
+}
+
+void Qcow2Driver::create(const std::string& volume_id, int64_t size_gib) {
+  std::string path = path_of(volume_id);
+  // Made under a temporary name and renamed: a file under the final name is always complete.
+  std::string partial = path + ".partial";
+  std::error_code ec;
+  fs::remove(partial, ec);
+  try {
+    process::run_or_throw({qemu_img_, "create", "-q", "-f", "qcow2", partial, std::to_string(size_gib) + "G"});
+  } catch (...) {
+    fs::remove(partial, ec);  // qemu-img may have left a part of the file
+    throw;
+  }
+  fs::rename(partial, path, ec);
+  if (ec) {
+    fs::remove(partial, ec);
+    throw Error(ErrorCode::Internal, "could not move the new volume file into place: " + ec.message());
+  }
+}
+
+void Qcow2Driver::remove(const std::string& volume_id) {
+  std::string path = path_of(volume_id);
+  std::error_code ec;
+  fs::remove(path + ".partial", ec);
+  fs::remove(path, ec);
+  if (ec) throw Error(ErrorCode::Internal, "could not remove " + path + ": " + ec.message());
+}
+
+bool Qcow2Driver::exists(const std::string& volume_id) const {
+  std::error_code ec;
+  return fs::exists(path_of(volume_id), ec);
+}
+
+}  // namespace stratus::block_storage

@@ -1,0 +1,28 @@
+#pragma once
+// Where a volume's bytes live. The service keeps the rows and the status machine; a driver only
+// makes and removes storage, named by the volume's id. Chosen in main.cpp by
+// block-storage.backend. Drivers are called outside any transaction (they may be slow) and
+// must be safe to call again for the same volume (a retry after a crash).
+//
+// Later slices add: clone (from an image or a volume), snapshot, extend, and the connection
+// info an agent needs to attach it (a path, or an iSCSI/RBD target).
+#include <cstdint>
+#include <string>
+
+namespace stratus::block_storage {
+
+class VolumeDriver {
+ public:
+  virtual ~VolumeDriver() = default;
+  // The name shown in Volume.backend: "qcow2".
+  virtual std::string name() const = 0;
+  // Makes the storage of `size_gib` GiB. On failure throws stratus::Error with a message for
+  // the volume's fault and leaves nothing of it behind.
+  virtual void create(const std::string& volume_id, int64_t size_gib) = 0;
+  // Removes the storage; none there is success (idempotent). Throws stratus::Error on failure.
+  virtual void remove(const std::string& volume_id) = 0;
+  // Whether the storage exists (recovery after a crash; tests).
+  virtual bool exists(const std::string& volume_id) const = 0;
+};
+
+}  // namespace stratus::block_storage
