@@ -99,6 +99,7 @@ int main(int argc, char** argv) {
   add_image_commands(table);
   add_network_commands(table);
   add_compute_commands(table);
+  add_volume_commands(table);
   TerminalConsole console;
   return run(table, std::vector<std::string>(argv + 1, argv + argc), console);
 }

@@ -53,6 +53,11 @@ std::string Session::endpoint_of(const std::string& service) {
   bearer();  // the catalog lives with the token
   if (cached_->catalog.empty()) refresh_catalog();
   auto it = cached_->catalog.find(service);
+  if (it == cached_->catalog.end()) {
+    // A service registered since the token was cached (a newly deployed one): ask once more.
+    refresh_catalog();
+    it = cached_->catalog.find(service);
+  }
   if (it == cached_->catalog.end())
     throw CloudError("NOT_FOUND", "the catalog of " + identity_endpoint() + " has no '" + service +
                                       "' endpoint; see `cloudctl catalog list`");

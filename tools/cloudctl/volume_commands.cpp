@@ -1,0 +1,105 @@
+// Commands of the block-storage service: volume create, list, show, set, delete. Handlers turn
+// arguments into requests and responses into output; --json prints the API objects as they are.
+#include <algorithm>
+#include <cctype>
+
+#include "block_storage/v1/block_storage.grpc.pb.h"
+#include "tools/cloudctl/commands.h"
+#include "tools/cloudctl/compute_logic.h"
+#include "tools/cloudctl/handler_support.h"
+#include "tools/cloudctl/output.h"
+
+namespace stratus::cloudctl {
+
+namespace {
+
+namespace bv1 = cloud::block_storage::v1;
+using Stub = bv1::BlockStorage::Stub;
+const std::string kService = "block-storage";
+
+const std::vector<std::string> kVolumeFields{"id",          "name",       "status",     "size_gib",  "availability_zone",
+                                             "description", "project_id", "backend",    "fault.message",
+                                             "created_at",  "updated_at"};
+const std::vector<std::string> kVolumeColumns{"id", "name", "status", "size_gib", "availability_zone"};
+
+// VOLUME_STATUS_IN_USE -> "in-use": the spelling the service's docs and Cinder use.
+std::string status_cell(const google::protobuf::Message&, const std::string& text) {
+  const std::string prefix = "VOLUME_STATUS_";
+  std::string s = text.rfind(prefix, 0) == 0 ? text.substr(prefix.size()) : text;
+  std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return s == "in_use" ? "in-use" : s;
+}
+
+const CellFormats& formats() {
+  static const CellFormats f{{"status", status_cell}};
+  return f;
+}
+
+void volume_create(CommandContext& ctx) {
+  bv1::CreateVolumeRequest request;
+  request.set_name(argument(ctx, 0));
+  auto size = ctx.args.value("size");
+  if (!size) throw UsageError("missing --size (GiB)");
+  // Only "is it a number" here: the service answers size limits with a message of its own.
+  request.set_size_gib(compute_logic::whole_number("size", *size, 0));
+  if (auto d = ctx.args.value("description")) request.set_description(*d);
+  if (auto az = ctx.args.value("availability-zone")) request.set_availability_zone(*az);
+  auto volume = call_service(ctx, kService, &Stub::CreateVolume, request);
+  ctx.output.object(volume, kVolumeFields, formats());
+  if (volume.status() == bv1::VOLUME_STATUS_ERROR && !ctx.output.json())
+    ctx.output.note("Volume " + volume.name() + " is in error: " + volume.fault().message());
+}
+
+void volume_list(CommandContext& ctx) {
+  bv1::ListVolumesRequest request;
+  request.set_all_projects(ctx.args.flag("all-projects"));
+  std::vector<bv1::Volume> volumes;
+  do {
+    auto page = call_service(ctx, kService, &Stub::ListVolumes, request);
+    volumes.insert(volumes.end(), page.volumes().begin(), page.volumes().end());
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty());
+  std::vector<const google::protobuf::Message*> items;
+  for (const auto& v : volumes) items.push_back(&v);
+  auto columns = kVolumeColumns;
+  if (request.all_projects()) columns.push_back("project_id");
+  ctx.output.list(items, columns, formats());
+}
+
+void volume_show(CommandContext& ctx) {
+  bv1::GetVolumeRequest request;
+  request.set_volume(argument(ctx, 0));
+  ctx.output.object(call_service(ctx, kService, &Stub::GetVolume, request), kVolumeFields, formats());
+}
+
+void volume_set(CommandContext& ctx) {
+  bv1::UpdateVolumeRequest request;
+  request.set_volume(argument(ctx, 0));
+  if (auto name = ctx.args.value("name")) request.set_name(*name);
+  if (auto d = ctx.args.value("description")) request.set_description(*d);
+  if (!request.has_name() && !request.has_description()) throw UsageError("give --name and/or --description");
+  ctx.output.object(call_service(ctx, kService, &Stub::UpdateVolume, request), kVolumeFields, formats());
+}
+
+void volume_delete(CommandContext& ctx) {
+  bv1::DeleteVolumeRequest request;
+  request.set_volume(argument(ctx, 0));
+  call_service(ctx, kService, &Stub::DeleteVolume, request);
+}
+
+}  // namespace
+
+void add_volume_commands(CommandTable& table) {
+  // words, arguments, optional arguments, options, options usage, summary, handler
+  table.add({{"volume", "create"}, {"NAME"}, {},
+             {value_option("size"), value_option("description"), value_option("availability-zone")},
+             "--size GIB [--description D] [--availability-zone AZ]", "create a volume (a qcow2 disk)", volume_create});
+  table.add({{"volume", "list"}, {}, {}, {flag_option("all-projects")}, "[--all-projects]",
+             "list your project's volumes (--all-projects: every project's, admin)", volume_list});
+  table.add({{"volume", "show"}, {"VOLUME"}, {}, {}, "", "show a volume (and its fault)", volume_show});
+  table.add({{"volume", "set"}, {"VOLUME"}, {}, {value_option("name"), value_option("description")},
+             "[--name N] [--description D]", "rename a volume or change its description", volume_set});
+  table.add({{"volume", "delete"}, {"VOLUME"}, {}, {}, "", "delete an available or error volume", volume_delete});
+}
+
+}  // namespace stratus::cloudctl
