@@ -18,6 +18,7 @@ JOURNEY_STEPS=(
   "compute-agent,network-agent,cloudctl:server journey_console_log journey-vm's console log prints the host key that its sshd offers"
   "compute-agent,network-agent,cloudctl:server journey_server_delete journey-vm is deleted (--wait), its floating IP and key pair released"
   "compute-agent,network-agent,cloudctl:server journey_server_audit nothing of journey-vm is left: libvirt domain, instance directory, OVS interface, port"
+  "block-storage,cloudctl:volume journey_volume     the demo user makes a 1 GiB volume (available, its file on the backend) and deletes it (file gone)"
 )
 
 journey_whoami() { cloudctl --profile demo whoami; }
@@ -211,6 +212,22 @@ journey_server_audit() {
     return 1
   fi
   echo "no domain, instance directory, OVS interface, port or floating IP of journey-vm $id is left"
+}
+
+# journey_volume: a volume's life on its own (attaching it to a server is the next slice).
+journey_volume() {
+  local volume id status file
+  if as_demo --json volume show journey-volume >/dev/null 2>&1; then as_demo volume delete journey-volume || return 1; fi
+  volume=$(as_demo --json volume create journey-volume --size 1 --description "deploy/cloud journey") || return 1
+  id=$(jq -r .id <<<"$volume")
+  status=$(jq -r .status <<<"$volume")
+  file=$STRATUS_STATE/volumes/volume-$id.qcow2
+  [[ $status == VOLUME_STATUS_AVAILABLE ]] || { echo "volume $id is $status, not available"; as_demo volume delete "$id"; return 1; }
+  [[ $(qemu-img info --output=json "$file" | jq -r '."virtual-size"') == 1073741824 ]] ||
+    { echo "$file is not a 1 GiB qcow2"; as_demo volume delete "$id"; return 1; }
+  as_demo volume delete "$id" >/dev/null || return 1
+  [[ ! -e $file ]] || { echo "$file is still there after the delete"; return 1; }
+  echo "volume $id: available, 1 GiB qcow2 at $file, deleted and gone"
 }
 
 # journey_needs_met NEEDS: every requirement of a step holds.

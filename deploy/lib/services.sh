@@ -149,6 +149,21 @@ url = 127.0.0.1:7300
 EOC
 }
 
+# Volumes as qcow2 files in the state dir (docs/block-storage.md); 0750: only this user and
+# its group (the agent's, when attach arrives) reach them.
+service_config_block_storage() {
+  install -d -m 0750 "$STRATUS_STATE/volumes"
+  cat <<EOC
+[block-storage]
+backend = qcow2
+volumes_path = $STRATUS_STATE/volumes
+default_availability_zone = nova
+max_volume_size_gib = 1024
+quota_volumes = 10
+quota_gigabytes = 1000
+EOC
+}
+
 # The compute agent of this host (services/compute-agent/README.md): TCG domains (no usable
 # KVM here), instance files and the image cache in the state dir (0755: QEMU runs as
 # libvirt-qemu and must reach them), NICs on the integration bridge of deploy/lib/external.sh.
