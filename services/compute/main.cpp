@@ -3,7 +3,7 @@
 //
 //   stratus-compute --config /etc/stratus/compute.conf
 //
-// Settings (file or STRATUS_* environment): server.listen (127.0.0.1:7400), db.url,
+// Settings (file or STRATUS_* environment): server.listen (127.0.0.1:7500), db.url,
 // db.pool_size, bus.url, identity.{url, service_user, service_password, service_project},
 // image.url and network.url (default: the catalog's entries),
 // compute.{public_endpoint, cpu_allocation_ratio (16), ram_allocation_ratio (1.5),
@@ -104,7 +104,7 @@ std::unique_ptr<bus::Consumer> consume_port_events(const bus::BusUrl& url, compu
 int run(const Config& config) {
   auto settings = settings_from(config);
   auto reconcile_interval = positive_seconds(config, "reconcile_interval", std::chrono::seconds(5));
-  ServiceRuntime runtime(config, {"compute", "127.0.0.1:7400", &db::compute_migrations()});
+  ServiceRuntime runtime(config, {"compute", "127.0.0.1:7500", &db::compute_migrations()});
   compute::Peers peers(runtime.channel_to("image"), runtime.channel_to("network"), runtime.identity());
   compute::Compute compute(runtime.pool(), peers, settings, runtime.logger().child("compute"));
 
