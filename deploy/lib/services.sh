@@ -191,21 +191,19 @@ url = 127.0.0.1:7500
 EOC
 }
 
-# compute_domains_down: destroy and undefine the libvirt domains of this cloud's instances (those
-# whose disks are under its instances directory; other domains on the machine are not ours).
-# The instance files stay: after the next `up` the agent reports those servers SHUTOFF, and
-# `server start` boots them again from their disks.
+# compute_domains_down: power off the libvirt domains of this cloud's instances (those whose
+# disks are under its instances directory; other domains on the machine are not ours). They
+# stay defined, with their disks: after the next `up` the agent reports those servers SHUTOFF,
+# and `server start` boots them again.
 compute_domains_down() {
   command -v virsh >/dev/null && server_libvirt_running || return 0
   local uri=${STRATUS_LIBVIRT_URI:-qemu:///system} name count=0
-  for name in $(virsh -c "$uri" list --all --name 2>/dev/null | grep '^stratus-' || true); do
+  for name in $(virsh -c "$uri" list --name 2>/dev/null | grep '^stratus-' || true); do
     virsh -c "$uri" dumpxml "$name" 2>/dev/null | grep -q "file='$(compute_instances_dir)/" || continue
-    virsh -c "$uri" destroy "$name" >/dev/null 2>&1 || true   # not running is fine
-    virsh -c "$uri" undefine "$name" --nvram >/dev/null 2>&1 || virsh -c "$uri" undefine "$name" >/dev/null ||
-      warn "could not undefine libvirt domain $name"
+    virsh -c "$uri" destroy "$name" >/dev/null 2>&1 || warn "could not power off libvirt domain $name"
     count=$((count + 1))
   done
-  log "libvirt: removed $count domain(s) of this cloud's instances (their disks stay in $(compute_instances_dir))"
+  log "libvirt: powered off $count domain(s) of this cloud's servers (defined, disks in $(compute_instances_dir))"
 }
 
 # ---- start / stop ---------------------------------------------------------------------------
