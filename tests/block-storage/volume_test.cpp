@@ -19,6 +19,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "common/process/run.h"
 #include "block_storage/v1/block_storage.grpc.pb.h"
 #include "common/bus/consumer.h"
 #include "common/bus/topology.h"
@@ -535,14 +536,8 @@ Run cloudctl(const Tenant& t, const std::string& home, const std::string& args) 
                         " CLOUD_USERNAME=" + t.user_name + " CLOUD_PROJECT=" + t.project_name +
                         " CLOUD_PASSWORD=" + test_support::kMemberPassword + " " STRATUS_CLOUDCTL_BIN " " + args +
                         " </dev/null 2>&1";
-  Run run;
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
-  std::array<char, 4096> buffer{};
-  size_t n = 0;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe.get())) > 0) run.out.append(buffer.data(), n);
-  int raw = pclose(pipe.release());
-  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return run;
+  auto result = stratus::process::run_command(command);
+  return Run{result.status, result.output};
 }
 }  // namespace
 

@@ -14,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/process/run.h"
 #include "tests/support/identity_setup.h"
 #include "tests/support/service_process.h"
 #include "tests/support/test_database.h"
@@ -32,14 +33,8 @@ struct Run {
 Run cloudctl(const std::string& home, const std::string& args, const std::string& env = "") {
   std::string command = "env -u CLOUD_PROFILE -u CLOUD_ENDPOINT -u CLOUD_USERNAME -u CLOUD_PASSWORD -u CLOUD_PROJECT "
                         "HOME=" + home + " " + env + " " STRATUS_CLOUDCTL_BIN " " + args + " </dev/null 2>&1";
-  Run run;
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
-  std::array<char, 4096> buffer{};
-  size_t n = 0;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe.get())) > 0) run.out.append(buffer.data(), n);
-  int raw = pclose(pipe.release());
-  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return run;
+  auto result = stratus::process::run_command(command);
+  return Run{result.status, result.output};
 }
 
 std::string whoami_user(const Run& run) {

@@ -12,6 +12,7 @@
 #include <sstream>
 #include <vector>
 
+#include "common/process/run.h"
 #include "tests/network/network_test_support.h"
 
 using namespace stratus::network_test;
@@ -32,14 +33,8 @@ Run cloudctl(const Tenant& t, const std::string& args) {
                         " CLOUD_ENDPOINT=" + Cloud::instance().identity_address() + " CLOUD_USERNAME=" + t.user_name +
                         " CLOUD_PROJECT=" + t.project_name + " CLOUD_PASSWORD=" +
                         stratus::test_support::kMemberPassword + " " STRATUS_CLOUDCTL_BIN " " + args + " </dev/null 2>&1";
-  Run run;
-  std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
-  std::array<char, 4096> buffer{};
-  size_t n = 0;
-  while ((n = fread(buffer.data(), 1, buffer.size(), pipe.get())) > 0) run.out.append(buffer.data(), n);
-  int raw = pclose(pipe.release());
-  run.status = WIFEXITED(raw) ? WEXITSTATUS(raw) : -1;
-  return run;
+  auto result = stratus::process::run_command(command);
+  return Run{result.status, result.output};
 }
 
 // The rows of a table as whitespace-separated words (empty cells vanish).
