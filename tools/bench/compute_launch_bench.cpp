@@ -53,6 +53,7 @@
 #include <thread>
 #include <vector>
 
+#include "tools/bench/bench_support.h"
 #include "common/rpc/authenticator.h"
 #include "compute/v1/compute.grpc.pb.h"
 #include "identity/v1/identity.grpc.pb.h"
@@ -65,6 +66,10 @@ using Clock = std::chrono::steady_clock;
 using SysClock = std::chrono::system_clock;
 
 namespace {
+
+using stratus::bench::percentile;
+using stratus::bench::load_average;
+using stratus::bench::describe;
 
 constexpr auto kCallDeadline = std::chrono::seconds(30);
 // Tokens live an hour; a fresh one well before that keeps a long run from failing halfway.
@@ -153,10 +158,6 @@ Options parse_options(int argc, char** argv) {
 
 double ms_between(Clock::time_point from, Clock::time_point to) {
   return std::chrono::duration<double, std::milli>(to - from).count();
-}
-
-std::string describe(const grpc::Status& status) {
-  return std::to_string(status.error_code()) + " " + status.error_message();
 }
 
 // ---------------------------------------------------------------- the cloud
@@ -272,12 +273,6 @@ struct Summary {
   size_t n = 0;
   double p50 = 0, p99 = 0, max = 0, mean = 0;
 };
-
-double percentile(const std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  size_t index = static_cast<size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5);
-  return sorted[std::min(index, sorted.size() - 1)];
-}
 
 Summary summarize(std::vector<double> values) {
   Summary s;
@@ -712,14 +707,6 @@ void check_room(Cloud& cloud, const Options& o) {
     throw std::runtime_error("the quota of project " + quota.project_id() + " does not fit " + std::to_string(wanted) +
                              " x " + o.flavor + ": " + missing + "raise it with `cloudctl --profile admin quota set "
                              "--project " + quota.project_id() + " ...`");
-}
-
-std::string load_average() {
-  double l[3] = {0, 0, 0};
-  if (getloadavg(l, 3) != 3) return "?";
-  char text[64];
-  std::snprintf(text, sizeof text, "%.2f %.2f %.2f", l[0], l[1], l[2]);
-  return text;
 }
 
 std::string utc_now() {

@@ -44,6 +44,7 @@
 
 #include <pqxx/pqxx>
 
+#include "tools/bench/bench_support.h"
 #include "common/auth/policy.h"
 #include "common/auth/token.h"
 #include "common/db/migrations.h"
@@ -63,6 +64,10 @@ using Clock = std::chrono::steady_clock;
 using namespace stratus;
 
 namespace {
+
+using stratus::bench::percentile;
+using stratus::bench::load_average;
+using stratus::bench::format_ms;
 
 struct Options {
   std::string db_url;
@@ -372,12 +377,6 @@ Phase drive(compute::Compute& compute, const std::vector<compute::Requester>& cl
   return all;
 }
 
-double percentile(const std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  size_t index = static_cast<size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5);
-  return sorted[std::min(index, sorted.size() - 1)];
-}
-
 // Decisions per second over the first and the last tenth of a phase's completions: if each
 // decision's cost grows with the instances already placed, the last tenth is slower.
 std::pair<double, double> first_and_last_tenth(const std::vector<double>& finished_s) {
@@ -604,22 +603,6 @@ RunResult run(const Options& o, int host_count, int concurrency, FakePeers& fake
     fail(std::to_string(result.check.with_room) + " hosts still have room for an " + kLarge.name +
          " after every thread was refused one");
   return result;
-}
-
-std::string format_ms(double ms) {
-  char text[32];
-  if (ms >= 1000) std::snprintf(text, sizeof text, "%.2fs", ms / 1000);
-  else if (ms >= 1) std::snprintf(text, sizeof text, "%.2fms", ms);
-  else std::snprintf(text, sizeof text, "%.0fus", ms * 1000);
-  return text;
-}
-
-std::string load_average() {
-  double load[3] = {0, 0, 0};
-  if (getloadavg(load, 3) != 3) return "unknown";
-  char text[64];
-  std::snprintf(text, sizeof text, "%.2f %.2f %.2f", load[0], load[1], load[2]);
-  return text;
 }
 
 }  // namespace

@@ -35,6 +35,7 @@
 #include <thread>
 #include <vector>
 
+#include "tools/bench/bench_support.h"
 #include "common/auth/password.h"
 #include "common/auth/revocations.h"
 #include "common/auth/token.h"
@@ -47,6 +48,11 @@ using stratus::auth::RevocationList;
 using stratus::auth::TokenVerifier;
 
 namespace {
+
+using stratus::bench::percentile;
+using stratus::bench::load_average;
+using stratus::bench::format_ms;
+using stratus::bench::describe;
 
 constexpr auto kCallDeadline = std::chrono::seconds(60);
 const std::vector<std::string> kAllOps = {"issue", "renew", "validate", "local-validate", "empty"};
@@ -159,10 +165,6 @@ std::shared_ptr<grpc::Channel> new_channel(const std::string& endpoint, bool own
 void prepare(grpc::ClientContext& context, const std::string& token = "") {
   context.set_deadline(std::chrono::system_clock::now() + kCallDeadline);  // gRPC takes only system_clock
   if (!token.empty()) stratus::rpc::attach_token(context, token);
-}
-
-std::string describe(const grpc::Status& status) {
-  return std::to_string(status.error_code()) + " " + status.error_message();
 }
 
 v1::Token authenticate_password(v1::Identity::Stub& stub, const std::string& user, const std::string& password,
@@ -306,12 +308,6 @@ struct CellResult {
   // CPU microseconds per successful request inside the measured window (0 when not measured).
   double client_cpu_us = 0, server_cpu_us = 0, db_cpu_us = 0;
 };
-
-double percentile(const std::vector<double>& sorted, double p) {
-  if (sorted.empty()) return 0;
-  size_t index = static_cast<size_t>(p * static_cast<double>(sorted.size() - 1) + 0.5);
-  return sorted[std::min(index, sorted.size() - 1)];
-}
 
 // Runs `calls.size()` threads back to back for warmup + duration seconds; counts what completes
 // inside the measured window.
@@ -509,15 +505,6 @@ std::string cpu_model() {
   return "unknown";
 }
 
-std::string load_average() {
-  std::ifstream in("/proc/loadavg");
-  double one = 0, five = 0, fifteen = 0;
-  in >> one >> five >> fifteen;
-  char text[64];
-  std::snprintf(text, sizeof text, "%.2f %.2f %.2f", one, five, fifteen);
-  return text;
-}
-
 struct HashCost {
   double hash_ms = 0;        // hash_password, wall clock, median
   double verify_ms = 0;      // verify_password (what a password login costs), wall clock, median
@@ -586,14 +573,6 @@ std::string peer_op(const std::string& op) {
   if (op == "issue") return "issue";
   if (op == "validate" || op == "local-validate") return "validate";
   return "";
-}
-
-std::string format_ms(double ms) {
-  char text[32];
-  if (ms >= 1000) std::snprintf(text, sizeof text, "%.2fs", ms / 1000);
-  else if (ms >= 1) std::snprintf(text, sizeof text, "%.2fms", ms);
-  else std::snprintf(text, sizeof text, "%.0fus", ms * 1000);
-  return text;
 }
 
 }  // namespace
