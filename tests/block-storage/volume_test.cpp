@@ -24,6 +24,7 @@
 #include "common/bus/consumer.h"
 #include "common/bus/topology.h"
 #include "common/log/log.h"
+#include "tests/support/authorized_client.h"
 #include "tests/support/identity_setup.h"
 #include "tests/support/reply.h"
 #include "tests/support/service_process.h"
@@ -41,22 +42,10 @@ namespace {
 
 std::string unique(const std::string& name) { return test_support::unique_name(name); }
 
-class Client {
+class Client : public test_support::AuthorizedClient<Stub> {
  public:
   Client(const std::string& address, std::string token)
-      : stub_(std::make_shared<Stub>(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()))),
-        token_(std::move(token)) {}
-
-  template <typename Request, typename Response>
-  Reply<Response> call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-                       const Request& request) const {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    context.AddMetadata("authorization", "Bearer " + token_);
-    Reply<Response> reply;
-    reply.status = ((*stub_).*method)(&context, request, &reply.value);
-    return reply;
-  }
+      : AuthorizedClient(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()), std::move(token)) {}
 
   Reply<v1::Volume> create(const std::string& name, int size, const std::string& description = "") const {
     v1::CreateVolumeRequest r;
@@ -87,9 +76,6 @@ class Client {
     return call(&Stub::SetQuota, r);
   }
 
- private:
-  std::shared_ptr<Stub> stub_;
-  std::string token_;
 };
 
 struct Tenant {

@@ -21,6 +21,7 @@
 #include "compute/v1/compute.grpc.pb.h"
 #include "image/v1/image.grpc.pb.h"
 #include "network/v1/network.grpc.pb.h"
+#include "tests/support/authorized_client.h"
 #include "tests/support/identity_setup.h"
 #include "tests/support/reply.h"
 #include "tests/support/service_process.h"
@@ -37,28 +38,7 @@ using test_support::Reply;
 
 // Calls on one service's stub with one token.
 template <typename Stub>
-class Client {
- public:
-  Client(const std::shared_ptr<grpc::Channel>& channel, std::string token)
-      : stub_(std::make_shared<Stub>(channel)), token_(std::move(token)) {}
-
-  template <typename Request, typename Response>
-  Reply<Response> call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-                       const Request& request) const {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    context.AddMetadata("authorization", "Bearer " + token_);
-    Reply<Response> reply;
-    reply.status = ((*stub_).*method)(&context, request, &reply.value);
-    return reply;
-  }
-  Stub& stub() const { return *stub_; }
-  const std::string& token() const { return token_; }
-
- private:
-  std::shared_ptr<Stub> stub_;
-  std::string token_;
-};
+using Client = test_support::AuthorizedClient<Stub>;
 
 using ComputeClient = Client<v1::Compute::Stub>;
 using AgentClient = Client<v1::ComputeAgent::Stub>;
