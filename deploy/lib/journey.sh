@@ -157,6 +157,17 @@ journey_server_ssh() {
   echo "ssh cloud@$address hostname: $name"
 }
 
+# console_host_key CONSOLE_TEXT: the ecdsa fingerprint in the host-key block a guest prints on
+# its console (cloud-init's format); empty when the block is not there (yet).
+console_host_key() {
+  sed -n '/BEGIN SSH HOST KEY FINGERPRINTS/,/END SSH HOST KEY FINGERPRINTS/p' <<<"$1" |
+    tr -d '\r' | awk '$1 == "ecdsa" { print $2 }'
+}
+# offered_host_key ADDRESS: the ecdsa fingerprint the sshd at ADDRESS offers to cloud-outside.
+offered_host_key() {
+  in_outside ssh-keyscan -T 5 -t ecdsa "$1" 2>/dev/null | ssh-keygen -lf - | awk '{ print $2 }'
+}
+
 # What a careful user does before trusting the host key: read the fingerprints the guest printed
 # on its console and compare them with the key its sshd offers through the floating IP. The
 # console reaches compute every few seconds, so the step waits a little for the block.
@@ -167,13 +178,12 @@ journey_console_log() {
   [[ -n $id && -n $address ]] || { echo "no server or floating IP from the earlier steps"; return 1; }
   while :; do
     out=$(as_demo server console-log "$id" --lines 400) || return 1
-    printed=$(sed -n '/BEGIN SSH HOST KEY FINGERPRINTS/,/END SSH HOST KEY FINGERPRINTS/p' <<<"$out" |
-      tr -d '\r' | awk '$1 == "ecdsa" { print $2 }')
+    printed=$(console_host_key "$out")
     [[ -z $printed && SECONDS -lt deadline ]] || break
     sleep 2
   done
   [[ -n $printed ]] || { printf '%s\n' "$out" | tail -n 20; echo "no ecdsa host key fingerprint in the console log"; return 1; }
-  offered=$(in_outside ssh-keyscan -T 5 -t ecdsa "$address" 2>/dev/null | ssh-keygen -lf - | awk '{ print $2 }')
+  offered=$(offered_host_key "$address")
   [[ $printed == "$offered" ]] || { echo "console says $printed, sshd at $address offers ${offered:-nothing}"; return 1; }
   echo "$(wc -l <<<"$out") lines; the console's ecdsa host key $printed is the one sshd offers"
 }

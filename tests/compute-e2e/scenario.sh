@@ -13,7 +13,7 @@
 # finds no domain, instance directory, OVS interface, flow, port, floating IP or claim left.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-for lib in common external services; do
+for lib in common external services journey; do
   # shellcheck source=/dev/null
   source "$root/deploy/lib/$lib.sh"
 done
@@ -51,8 +51,7 @@ ssh_until() {
 console_fingerprint() {
   local deadline=$((SECONDS + SSH_TIMEOUT)) printed
   while :; do
-    printed=$(demo server console-log "$1" --lines 400 | tr -d '\r' |
-      sed -n '/BEGIN SSH HOST KEY FINGERPRINTS/,/END SSH HOST KEY FINGERPRINTS/p' | awk '$1 == "ecdsa" { print $2 }')
+    printed=$(console_host_key "$(demo server console-log "$1" --lines 400)")
     [[ -z $printed ]] || { echo "$printed"; return 0; }
     ((SECONDS < deadline)) || fail "$1 printed no host key fingerprints on its console in $SSH_TIMEOUT s"
     sleep 2
@@ -142,7 +141,7 @@ demo security-group rule create "$GROUP" --protocol tcp --port 22 --remote-ip 0.
 ssh_until cloud "$address" web-1 hostname
 step "ssh -i KeypairOne.pem cloud@$address hostname: web-1"
 
-offered=$(in_outside ssh-keyscan -T 5 -t ecdsa "$address" 2>/dev/null | ssh-keygen -lf - | awk '{ print $2 }')
+offered=$(offered_host_key "$address")
 [[ $printed == "$offered" ]] || fail "console log says host key $printed, sshd offers ${offered:-nothing}"
 step "web-1's console log shows the host key its sshd offers ($printed)"
 
