@@ -4,7 +4,7 @@
 STRATUS_PACKAGES_BUILD=(
   build-essential cmake ninja-build ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  librabbitmq-dev libpqxx-dev libsodium-dev libssl-dev nlohmann-json3-dev catch2 libvirt-dev
+  librabbitmq-dev libpqxx-dev libsodium-dev libssl-dev nlohmann-json3-dev catch2 libvirt-dev libxml2-dev
 )
 STRATUS_PACKAGES_SERVERS=(
   postgresql rabbitmq-server openvswitch-switch

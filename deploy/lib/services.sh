@@ -127,7 +127,8 @@ EOC
 }
 
 # Compute (services/compute/README.md): the scheduler's ratios and the build timeouts of a small
-# TCG machine; image and network at their fixed local addresses (the catalog has the same).
+# TCG machine; image, network and block storage at their fixed local addresses (the catalog has
+# the same).
 service_config_compute() {
   cat <<EOC
 [compute]
@@ -146,13 +147,16 @@ url = 127.0.0.1:7200
 
 [network]
 url = 127.0.0.1:7300
+
+[block-storage]
+url = 127.0.0.1:7400
 EOC
 }
 
-# Volumes as qcow2 files in the state dir (docs/block-storage.md); 0750: only this user and
-# its group (the agent's, when attach arrives) reach them.
+# Volumes as qcow2 files in the state dir (docs/block-storage.md); 0711: QEMU (as libvirt-qemu)
+# reaches an attached volume's file by its path, nobody else lists them.
 service_config_block_storage() {
-  install -d -m 0750 "$STRATUS_STATE/volumes"
+  install -d -m 0711 "$STRATUS_STATE/volumes"
   cat <<EOC
 [block-storage]
 backend = qcow2

@@ -52,6 +52,7 @@ AgentSettings settings_from(const Config& config) {
   s.disable_offloads = config.get_bool("agent.disable_offloads", datapath == "netdev");
   s.kernel_cmdline = config.get("agent.kernel_cmdline", "root=/dev/vda console=ttyS0 panic=-1");
   s.shutdown_grace = config.get_seconds("agent.shutdown_grace", std::chrono::seconds(60));
+  s.volume_detach_timeout = config.get_seconds("agent.volume_detach_timeout", std::chrono::seconds(30));
   s.orphan_grace = config.get_seconds("agent.orphan_grace", std::chrono::seconds(600));
   s.console_tail_bytes = static_cast<std::size_t>(config.get_int("agent.console_tail_kib", 64)) * 1024;
   if (s.domain_type != "qemu" && s.domain_type != "kvm")

@@ -5,10 +5,10 @@
 //
 // Settings (file or STRATUS_* environment): server.listen (127.0.0.1:7500), db.url,
 // db.pool_size, bus.url, identity.{url, service_user, service_password, service_project},
-// image.url and network.url (default: the catalog's entries),
+// image.url, network.url and block-storage.url (default: the catalog's entries),
 // compute.{public_endpoint, cpu_allocation_ratio (16), ram_allocation_ratio (1.5),
 // disk_allocation_ratio (1), weigher (spread|pack), vif_plugged_timeout (300 s),
-// spawn_timeout (1800 s), host_down_after (60 s), reconcile_interval (5 s),
+// spawn_timeout (1800 s), volume_attach_timeout (300 s), host_down_after (60 s), reconcile_interval (5 s),
 // default_availability_zone (nova), max_count (50), console_log_kib (64),
 // quota_instances (10), quota_cores (20), quota_ram_mib (51200), quota_key_pairs (100),
 // quota_server_groups (10)}, log.{level, format}. See services/compute/README.md.
@@ -62,6 +62,7 @@ compute::Settings settings_from(const Config& config) {
     throw std::invalid_argument("compute.weigher must be spread or pack");
   s.vif_plugged_timeout = positive_seconds(config, "vif_plugged_timeout", s.vif_plugged_timeout);
   s.spawn_timeout = positive_seconds(config, "spawn_timeout", s.spawn_timeout);
+  s.volume_attach_timeout = positive_seconds(config, "volume_attach_timeout", s.volume_attach_timeout);
   s.host_down_after = positive_seconds(config, "host_down_after", s.host_down_after);
   s.default_availability_zone = config.get("compute.default_availability_zone", s.default_availability_zone);
   s.max_count = static_cast<int>(config.get_int("compute.max_count", s.max_count));
@@ -105,7 +106,8 @@ int run(const Config& config) {
   auto settings = settings_from(config);
   auto reconcile_interval = positive_seconds(config, "reconcile_interval", std::chrono::seconds(5));
   ServiceRuntime runtime(config, {"compute", "127.0.0.1:7500", &db::compute_migrations()});
-  compute::Peers peers(runtime.channel_to("image"), runtime.channel_to("network"), runtime.identity());
+  compute::Peers peers(runtime.channel_to("image"), runtime.channel_to("network"), runtime.channel_to("block-storage"),
+                       runtime.identity());
   compute::Compute compute(runtime.pool(), peers, settings, runtime.logger().child("compute"));
 
   // The level-triggered pass: periodic, kicked by every change that gives it work, and once

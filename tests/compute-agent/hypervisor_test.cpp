@@ -196,8 +196,8 @@ TEST_CASE("an instance boots as a libvirt domain with its disks, config drive an
   spec.vcpus = 1;
   spec.ram_mib = 256;
   spec.kernel_boot = KernelBoot{cache.acquire(kernel_image, fetch), cache.acquire(ramdisk_image, fetch), "console=ttyS0 panic=-1"};
-  spec.disks.push_back({files.root, "qcow2", "vda", "virtio", "disk", false});
-  spec.disks.push_back({*files.config_drive, "raw", "hdc", "ide", "cdrom", true});
+  spec.disks.push_back({files.root, "qcow2", "vda", "virtio", "disk", false, ""});
+  spec.disks.push_back({*files.config_drive, "raw", "hdc", "ide", "cdrom", true, ""});
   spec.nics.push_back({s.port_id, s.mac, s.bridge, 1450});
   spec.console_log_path = files.console_log;
   spec.domain_type = "qemu";

@@ -75,6 +75,10 @@ class HandBuiltCompute : public ComputeSource {
     std::lock_guard lock(mutex_);
     reports.push_back(r);
   }
+  void report_volume(const v1::ReportVolumeRequest& r) override {
+    std::lock_guard lock(mutex_);
+    volume_reports.push_back(r);
+  }
   std::string download_image(const std::string&, const std::string& image_id, const std::string& destination) override {
     const fs::path source = files.at(image_id);
     fs::copy_file(source, destination, fs::copy_options::overwrite_existing);
@@ -95,6 +99,7 @@ class HandBuiltCompute : public ComputeSource {
   std::map<std::string, v1::InstanceSpec> specs;
   std::map<std::string, fs::path> files;
   std::vector<v1::ReportInstanceRequest> reports;
+  std::vector<v1::ReportVolumeRequest> volume_reports;
   int downloads = 0;
 
  private:

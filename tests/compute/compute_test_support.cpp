@@ -100,6 +100,16 @@ bool FakeHost::saw_cast(const std::string& instance_id, std::chrono::millisecond
       timeout);
 }
 
+Reply<google::protobuf::Empty> FakeHost::report_volume(const std::string& instance_id, const std::string& volume_id,
+                                                       v1::VolumeEvent event, const std::string& fault) const {
+  v1::ReportVolumeRequest request;
+  request.set_instance_id(instance_id);
+  request.set_volume_id(volume_id);
+  request.set_event(event);
+  request.set_fault_message(fault);
+  return agent_.call(&v1::ComputeAgent::Stub::ReportVolume, request);
+}
+
 Reply<google::protobuf::Empty> FakeHost::report(const std::string& instance_id, v1::InstanceEvent event,
                                                 v1::PowerState power, const std::string& fault) const {
   v1::ReportInstanceRequest request;
@@ -118,7 +128,9 @@ Cloud& Cloud::instance() {
   return cloud;
 }
 
-Cloud::Cloud() : store_dir_((fs::temp_directory_path() / unique("stratus-compute-test-images")).string()) {
+Cloud::Cloud()
+    : store_dir_((fs::temp_directory_path() / unique("stratus-compute-test-images")).string()),
+      volumes_dir_((fs::temp_directory_path() / unique("stratus-compute-test-volumes")).string()) {
   identity_ = std::make_unique<test_support::ServiceProcess>(
       test_support::identity_service_options(STRATUS_IDENTITY_BIN, identity_db_.url()));
 
@@ -135,12 +147,21 @@ Cloud::Cloud() : store_dir_((fs::temp_directory_path() / unique("stratus-compute
   test_support::use_admin_as_service_user(network_options, identity_->address());
   network_ = std::make_unique<test_support::ServiceProcess>(network_options);
 
+  test_support::ServiceOptions block_storage_options;
+  block_storage_options.binary = STRATUS_BLOCK_STORAGE_BIN;
+  block_storage_options.db_url = block_storage_db_.url();
+  test_support::use_admin_as_service_user(block_storage_options, identity_->address());
+  block_storage_options.env["STRATUS_BLOCK_STORAGE_VOLUMES_PATH"] = volumes_dir_;
+  block_storage_ = std::make_unique<test_support::ServiceProcess>(block_storage_options);
+
   test_support::ServiceOptions compute_options;
   compute_options.binary = STRATUS_COMPUTE_BIN;
   compute_options.db_url = compute_db_.url();
   test_support::use_admin_as_service_user(compute_options, identity_->address());
   compute_options.env["STRATUS_IMAGE_URL"] = image_->address();
   compute_options.env["STRATUS_NETWORK_URL"] = network_->address();
+  compute_options.env["STRATUS_BLOCK_STORAGE_URL"] = block_storage_->address();
+  compute_options.env["STRATUS_COMPUTE_VOLUME_ATTACH_TIMEOUT"] = "6";
   // Short enough for the VIF-timeout test, long enough for a loaded machine.
   compute_options.env["STRATUS_COMPUTE_VIF_PLUGGED_TIMEOUT"] = "4";
   compute_options.env["STRATUS_COMPUTE_RECONCILE_INTERVAL"] = "1";
@@ -174,6 +195,7 @@ Tenant Cloud::tenant(const std::string& name, bool with_network) {
            ComputeClient(channel(compute_->address()), member.token),
            NetworkClient(channel(network_->address()), member.token),
            ImageClient(channel(image_->address()), member.token),
+           VolumeClient(channel(block_storage_->address()), member.token),
            ""};
   if (with_network) {
     net::CreateNetworkRequest network;

@@ -1,6 +1,6 @@
 #pragma once
-// What the compute API tests share: one real stratus-identity, stratus-image, stratus-network
-// and stratus-compute for the whole test binary (each on a database of its own, on the
+// What the compute API tests share: one real stratus-identity, stratus-image, stratus-network,
+// stratus-block-storage and stratus-compute for the whole test binary (each on a database of its own, on the
 // rabbitmq fixture's bus), tenants with a network of their own, and a stand-in for the
 // compute agent that a test drives by hand: it registers a synthetic host through the
 // ComputeAgent API, reads the casts to that host from RabbitMQ, reports what a real agent
@@ -18,6 +18,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "common/bus/consumer.h"
+#include "block_storage/v1/block_storage.grpc.pb.h"
 #include "compute/v1/compute.grpc.pb.h"
 #include "image/v1/image.grpc.pb.h"
 #include "network/v1/network.grpc.pb.h"
@@ -32,6 +33,7 @@ namespace stratus::compute_test {
 namespace v1 = cloud::compute::v1;
 namespace net = cloud::network::v1;
 namespace img = cloud::image::v1;
+namespace bs = cloud::block_storage::v1;
 using grpc::StatusCode;
 using test_support::must;
 using test_support::Reply;
@@ -45,12 +47,14 @@ using AgentClient = Client<v1::ComputeAgent::Stub>;
 using NetworkClient = Client<net::Network::Stub>;
 using NetworkAgentClient = Client<net::NetworkAgent::Stub>;
 using ImageClient = Client<img::Images::Stub>;
+using VolumeClient = Client<bs::BlockStorage::Stub>;
 
 struct Tenant {
   std::string project_id, user_name, token;
   ComputeClient compute;
   NetworkClient network;
   ImageClient images;
+  VolumeClient volumes;
   std::string network_id;  // its one network (with a subnet), when made
 };
 
@@ -68,6 +72,8 @@ class FakeHost {
   Reply<google::protobuf::Empty> report(const std::string& instance_id, v1::InstanceEvent event,
                                         v1::PowerState power = v1::POWER_STATE_RUNNING,
                                         const std::string& fault = "") const;
+  Reply<google::protobuf::Empty> report_volume(const std::string& instance_id, const std::string& volume_id,
+                                               v1::VolumeEvent event, const std::string& fault = "") const;
 
  private:
   std::string name_, zone_;
@@ -91,6 +97,7 @@ class Cloud {
   const ImageClient& admin_images() const { return *admin_images_; }
   const std::string& image_id() const { return image_id_; }  // a public active raw image
   const std::string& compute_address() const { return compute_->address(); }
+  const std::string& volumes_dir() const { return volumes_dir_; }  // the qcow2 backend's files
 
   // A public flavor with a unique name; returns its name.
   std::string flavor(int vcpus, int ram_mib, int disk_gib);
@@ -104,9 +111,9 @@ class Cloud {
   Reply<v1::Host> host_view(const std::string& host) const;
 
  private:
-  test_support::TestDatabase identity_db_, image_db_, network_db_, compute_db_;
-  std::string store_dir_;
-  std::unique_ptr<test_support::ServiceProcess> identity_, image_, network_, compute_;
+  test_support::TestDatabase identity_db_, image_db_, network_db_, block_storage_db_, compute_db_;
+  std::string store_dir_, volumes_dir_;
+  std::unique_ptr<test_support::ServiceProcess> identity_, image_, network_, block_storage_, compute_;
   std::unique_ptr<test_support::IdentitySetup> identity_setup_;
   std::unique_ptr<ComputeClient> admin_;
   std::unique_ptr<AgentClient> agent_;

@@ -529,7 +529,7 @@ RunResult run(const Options& o, int host_count, int concurrency, FakePeers& fake
   // Never called: every peer call carries the requester's token, so no service token is
   // needed, and the endpoint is never dialled.
   identity_client::IdentityConnection identity("127.0.0.1:1", {}, logger.child("identity"));
-  compute::Peers peers(fake_peers.channel(), fake_peers.channel(), identity);
+  compute::Peers peers(fake_peers.channel(), fake_peers.channel(), fake_peers.channel(), identity);
   compute::Settings settings;  // compute's defaults: ratios 16 / 1.5 / 1.0, spread
   settings.default_quota.instances = settings.default_quota.cores = settings.default_quota.ram_mib = -1;
   // The hosts register once and send no heartbeats; keep them up for however long the run takes.

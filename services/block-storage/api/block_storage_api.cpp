@@ -29,6 +29,17 @@ void to_proto(const store::VolumeRow& v, v1::Volume* out) {
   set_time(out->mutable_created_at(), v.created_at);
   set_time(out->mutable_updated_at(), v.updated_at);
   out->set_request_id(v.request_id);
+  if (!v.attachment.instance_id.empty()) {
+    auto* a = out->mutable_attachment();
+    a->set_instance_id(v.attachment.instance_id);
+    a->set_host(v.attachment.host);
+    a->set_device(v.attachment.device);
+    if (v.attachment.attached_at) set_time(a->mutable_attached_at(), *v.attachment.attached_at);
+  }
+}
+
+AttachmentRef attachment_ref(const v1::AttachmentRequest& req) {
+  return AttachmentRef{req.volume_id(), req.instance_id(), req.project_id(), "", req.device()};
 }
 
 void to_proto(const QuotaView& q, v1::Quota* out) {
@@ -109,6 +120,37 @@ grpc::Status BlockStorageApi::SetQuota(grpc::ServerContext* ctx, const v1::SetQu
     if (req->has_gigabytes()) q.gigabytes = req->gigabytes();
     to_proto(service_.set_quota(auth_.authenticate(*ctx), req->project(), q), resp);
   });
+}
+
+grpc::Status BlockStorageApi::ReserveVolume(grpc::ServerContext* ctx, const v1::ReserveVolumeRequest* req,
+                                            v1::VolumeConnection* resp) {
+  return rpc::serve(logger_, "ReserveVolume", [&] {
+    AttachmentRef ref{req->volume_id(), req->instance_id(), req->project_id(), req->host(), ""};
+    auto [row, connection] = service_.reserve_volume(auth_.authenticate(*ctx), ref);
+    to_proto(row, resp->mutable_volume());
+    resp->set_driver(connection.driver);
+    resp->set_path(connection.path);
+    resp->set_format(connection.format);
+  });
+}
+
+grpc::Status BlockStorageApi::CompleteAttachment(grpc::ServerContext* ctx, const v1::AttachmentRequest* req,
+                                                 v1::Volume* resp) {
+  return rpc::serve(logger_, "CompleteAttachment", [&] {
+    to_proto(service_.complete_attachment(auth_.authenticate(*ctx), attachment_ref(*req)), resp);
+  });
+}
+
+grpc::Status BlockStorageApi::BeginDetach(grpc::ServerContext* ctx, const v1::AttachmentRequest* req,
+                                          v1::Volume* resp) {
+  return rpc::serve(logger_, "BeginDetach",
+                    [&] { to_proto(service_.begin_detach(auth_.authenticate(*ctx), attachment_ref(*req)), resp); });
+}
+
+grpc::Status BlockStorageApi::ReleaseVolume(grpc::ServerContext* ctx, const v1::AttachmentRequest* req,
+                                            v1::Volume* resp) {
+  return rpc::serve(logger_, "ReleaseVolume",
+                    [&] { to_proto(service_.release_volume(auth_.authenticate(*ctx), attachment_ref(*req)), resp); });
 }
 
 }  // namespace stratus::block_storage

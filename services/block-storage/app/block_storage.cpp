@@ -161,6 +161,9 @@ void BlockStorage::delete_volume(const Caller& caller, const std::string& ref) {
     VolumeRow r = require_volume(tx, caller, ref, true);
     // Authorised for the volume's own project (an admin's or a service's call passes).
     auth::authorize(caller, r.project_id, Access::Write);
+    if (!r.attachment.instance_id.empty())
+      throw failed_precondition("cannot delete volume " + echo(r.name) + ": it is " + to_string(r.status) +
+                                " with instance " + r.attachment.instance_id + "; detach it first");
     r.status = transition(r.status, VolumeEvent::BeginDelete, r.name);
     r.fault_message.clear();
     store_change(tx, r);
@@ -192,6 +195,112 @@ void BlockStorage::finish_delete(const VolumeRow& row) {
   if (!fault.empty())
     throw Error(ErrorCode::Internal, "volume " + echo(row.name) + " could not be removed (it is error_deleting; "
                                      "delete it again to retry): " + fault);
+}
+
+// ---------------------------------------------------------------- attachments
+
+namespace {
+
+// "/dev/vdb" .. "/dev/vdz": the virtio disks after the root disk, as compute names them.
+void check_device(const std::string& device) {
+  bool ok = device.size() == 8 && device.compare(0, 7, "/dev/vd") == 0 && device[7] >= 'b' && device[7] <= 'z';
+  if (!ok) throw invalid_argument("device " + echo(device) + " is not a virtio disk name /dev/vdb .. /dev/vdz");
+}
+
+std::string with_instance(const VolumeRow& row) {
+  return "volume " + echo(row.name) + " is " + to_string(row.status) + " with instance " +
+         row.attachment.instance_id;
+}
+
+}  // namespace
+
+VolumeRow BlockStorage::require_for_attachment(pqxx::work& tx, const Caller& caller, AttachmentRef& ref) {
+  auth::require_service(caller, "attaching and detaching volumes (ask compute: server add volume)");
+  ref.volume_id = validate::normalized_uuid("volume_id", ref.volume_id);
+  ref.instance_id = validate::normalized_uuid("instance_id", ref.instance_id);
+  if (ref.project_id.empty()) throw invalid_argument("project_id must name the instance's project");
+  validate::optional_text("project_id", ref.project_id, 64);
+  auto row = store::find_volume(tx, "", ref.volume_id, true);
+  // The instance's project must own the volume: nobody attaches another project's disk.
+  if (!row || row->project_id != ref.project_id) throw not_found("volume", ref.volume_id);
+  return *row;
+}
+
+std::pair<VolumeRow, Connection> BlockStorage::reserve_volume(const Caller& caller, const AttachmentRef& request) {
+  AttachmentRef ref = request;
+  if (ref.host.empty()) throw invalid_argument("host must name the instance's hypervisor host");
+  validate::optional_text("host", ref.host, 255);
+  VolumeRow row = pool_.transact([&](pqxx::work& tx) {
+    VolumeRow r = require_for_attachment(tx, caller, ref);
+    bool ours = r.attachment.instance_id == ref.instance_id;
+    if (ours && (r.status == VolumeStatus::Attaching || r.status == VolumeStatus::InUse)) return r;  // a retry
+    if (!r.attachment.instance_id.empty())
+      throw failed_precondition(with_instance(r) + ": a volume is attached to one instance at a time; detach it "
+                                "there first");
+    r.status = transition(r.status, VolumeEvent::Reserve, r.name);
+    r.status = transition(r.status, VolumeEvent::BeginAttach, r.name);
+    r.attachment = store::Attachment{ref.instance_id, ref.host, "", std::nullopt};
+    r.fault_message.clear();
+    store_change(tx, r);
+    return r;
+  });
+  logger_.info("volume reserved", {{"volume_id", row.id}, {"instance", ref.instance_id}, {"host", ref.host}});
+  return {row, driver_.connection(row.id, row.attachment.host)};
+}
+
+VolumeRow BlockStorage::complete_attachment(const Caller& caller, const AttachmentRef& request) {
+  AttachmentRef ref = request;
+  check_device(ref.device);
+  return pool_.transact([&](pqxx::work& tx) {
+    VolumeRow r = require_for_attachment(tx, caller, ref);
+    if (r.attachment.instance_id != ref.instance_id)
+      throw failed_precondition("volume " + echo(r.name) + " is not being attached to instance " + ref.instance_id);
+    if (r.status == VolumeStatus::InUse && r.attachment.device == ref.device) return r;  // a retry
+    // attaching -> in-use (connected), or detaching -> in-use (the disk could not be taken off).
+    r.status = transition(r.status, r.status == VolumeStatus::Detaching ? VolumeEvent::DetachFailed
+                                                                        : VolumeEvent::Attached, r.name);
+    r.attachment.device = ref.device;
+    store_change(tx, r);
+    logger_.info("volume in-use", {{"volume_id", r.id}, {"instance", ref.instance_id}, {"device", ref.device}});
+    return *store::find_volume(tx, r.project_id, r.id);
+  });
+}
+
+VolumeRow BlockStorage::begin_detach(const Caller& caller, const AttachmentRef& request) {
+  AttachmentRef ref = request;
+  return pool_.transact([&](pqxx::work& tx) {
+    VolumeRow r = require_for_attachment(tx, caller, ref);
+    if (r.attachment.instance_id != ref.instance_id)
+      throw failed_precondition("volume " + echo(r.name) + " is not attached to instance " + ref.instance_id);
+    if (r.status == VolumeStatus::Detaching) return r;  // a retry
+    r.status = transition(r.status, VolumeEvent::BeginDetach, r.name);
+    store_change(tx, r);
+    return r;
+  });
+}
+
+VolumeRow BlockStorage::release_volume(const Caller& caller, const AttachmentRef& request) {
+  AttachmentRef ref = request;
+  VolumeRow row = pool_.transact([&](pqxx::work& tx) {
+    VolumeRow r = require_for_attachment(tx, caller, ref);
+    if (r.attachment.instance_id != ref.instance_id) return r;  // not (or no longer) this instance's
+    switch (r.status) {
+      case VolumeStatus::Reserved: r.status = transition(r.status, VolumeEvent::Unreserve, r.name); break;
+      case VolumeStatus::Attaching: r.status = transition(r.status, VolumeEvent::AttachFailed, r.name); break;
+      case VolumeStatus::InUse:  // the instance went away with the disk on it
+        r.status = transition(r.status, VolumeEvent::BeginDetach, r.name);
+        [[fallthrough]];
+      case VolumeStatus::Detaching: r.status = transition(r.status, VolumeEvent::Detached, r.name); break;
+      default:
+        throw std::logic_error("volume " + r.id + " is " + to_string(r.status) + " with an attachment");
+    }
+    r.attachment = store::Attachment{};
+    store_change(tx, r);
+    return r;
+  });
+  logger_.info("volume released", {{"volume_id", row.id}, {"instance", ref.instance_id},
+                                   {"status", to_string(row.status)}});
+  return row;
 }
 
 // ---------------------------------------------------------------- recovery

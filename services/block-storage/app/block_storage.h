@@ -43,6 +43,12 @@ struct VolumeChanges {
   std::optional<std::string> name, description;
 };
 
+// Which instance (of which project) an attachment call is about; host and device where the
+// call takes them.
+struct AttachmentRef {
+  std::string volume_id, instance_id, project_id, host, device;
+};
+
 struct QuotaView {
   std::string project_id;
   store::QuotaLimits limits;
@@ -59,6 +65,12 @@ class BlockStorage {
   store::VolumeRow update_volume(const auth::Caller& caller, const std::string& ref, const VolumeChanges& changes);
   void delete_volume(const auth::Caller& caller, const std::string& ref);
 
+  // ---- attachments: compute (role service) only; see proto/block_storage for the flow ----
+  std::pair<store::VolumeRow, Connection> reserve_volume(const auth::Caller& caller, const AttachmentRef& ref);
+  store::VolumeRow complete_attachment(const auth::Caller& caller, const AttachmentRef& ref);
+  store::VolumeRow begin_detach(const auth::Caller& caller, const AttachmentRef& ref);
+  store::VolumeRow release_volume(const auth::Caller& caller, const AttachmentRef& ref);
+
   QuotaView get_quota(const auth::Caller& caller, const std::string& project);
   QuotaView set_quota(const auth::Caller& caller, const std::string& project, const store::QuotaOverrides& changes);
 
@@ -72,6 +84,8 @@ class BlockStorage {
   store::VolumeRow require_volume(pqxx::work& tx, const auth::Caller& caller, const std::string& ref, bool lock);
   // Stores the row and its volume.changed event.
   void store_change(pqxx::work& tx, const store::VolumeRow& row);
+  // The volume of an attachment call, locked; NOT_FOUND unless it is the project's.
+  store::VolumeRow require_for_attachment(pqxx::work& tx, const auth::Caller& caller, AttachmentRef& ref);
   void emit(pqxx::work& tx, const store::VolumeRow& row, bool deleted);
   // The second half of a delete: the storage, then the row (or error_deleting).
   void finish_delete(const store::VolumeRow& row);

@@ -17,7 +17,7 @@ Qcow2Driver::Qcow2Driver(std::string directory, std::string qemu_img)
   std::error_code ec;
   fs::create_directories(directory_, ec);
   if (ec) throw std::invalid_argument("block-storage.volumes_path " + directory_ + ": " + ec.message());
-  fs::permissions(directory_, fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec,
+  fs::permissions(directory_, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec,
                   fs::perm_options::replace, ec);
 }
 
@@ -52,6 +52,11 @@ void Qcow2Driver::remove(const std::string& volume_id) {
   fs::remove(path + ".partial", ec);
   fs::remove(path, ec);
   if (ec) throw Error(ErrorCode::Internal, "could not remove " + path + ": " + ec.message());
+}
+
+Connection Qcow2Driver::connection(const std::string& volume_id, const std::string&) const {
+  // All-in-one or a shared file system: every host sees the same path.
+  return Connection{"file", path_of(volume_id), "qcow2"};
 }
 
 bool Qcow2Driver::exists(const std::string& volume_id) const {

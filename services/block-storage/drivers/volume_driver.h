@@ -4,12 +4,17 @@
 // block-storage.backend. Drivers are called outside any transaction (they may be slow) and
 // must be safe to call again for the same volume (a retry after a crash).
 //
-// Later slices add: clone (from an image or a volume), snapshot, extend, and the connection
-// info an agent needs to attach it (a path, or an iSCSI/RBD target).
+// Later slices add: clone (from an image or a volume), snapshot, extend.
 #include <cstdint>
 #include <string>
 
 namespace stratus::block_storage {
+
+// How a hypervisor host reaches a volume's bytes (proto VolumeConnection): driver "file" with
+// a path on storage the hosts share; a network backend would answer "rbd" or "iscsi".
+struct Connection {
+  std::string driver, path, format;
+};
 
 class VolumeDriver {
  public:
@@ -21,6 +26,9 @@ class VolumeDriver {
   virtual void create(const std::string& volume_id, int64_t size_gib) = 0;
   // Removes the storage; none there is success (idempotent). Throws stratus::Error on failure.
   virtual void remove(const std::string& volume_id) = 0;
+  // What the agent on `host` needs to attach the volume (no side effect for files; a network
+  // backend would export the volume to that host here).
+  virtual Connection connection(const std::string& volume_id, const std::string& host) const = 0;
   // Whether the storage exists (recovery after a crash; tests).
   virtual bool exists(const std::string& volume_id) const = 0;
 };

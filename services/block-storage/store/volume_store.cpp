@@ -11,7 +11,8 @@ std::string epoch(const std::string& column) { return "extract(epoch from " + co
 
 const std::string kColumns = "id::text, project_id, user_id, name, description, size_gib, availability_zone, status, "
                              "backend, fault_message, " + epoch("fault_at") + ", request_id, " + epoch("created_at") +
-                             ", " + epoch("updated_at");
+                             ", " + epoch("updated_at") +
+                             ", attached_instance_id, attached_host, attached_device, " + epoch("attached_at");
 
 VolumeRow volume_from(const pqxx::row& r) {
   VolumeRow v;
@@ -32,6 +33,10 @@ VolumeRow volume_from(const pqxx::row& r) {
   v.request_id = r[11].as<std::string>();
   v.created_at = r[12].as<int64_t>();
   v.updated_at = r[13].as<int64_t>();
+  v.attachment.instance_id = r[14].as<std::string>();
+  v.attachment.host = r[15].as<std::string>();
+  v.attachment.device = r[16].as<std::string>();
+  if (!r[17].is_null()) v.attachment.attached_at = r[17].as<int64_t>();
   return v;
 }
 
@@ -83,8 +88,11 @@ void update_volume(pqxx::work& tx, const VolumeRow& v) {
   try {
     tx.exec_params("UPDATE volumes SET name = $2, description = $3, status = $4, fault_message = $5, "
                    "fault_at = CASE WHEN $5 = '' THEN NULL WHEN fault_message = $5 THEN fault_at ELSE now() END, "
-                   "updated_at = now() WHERE id = $1::uuid",
-                   v.id, v.name, v.description, std::string(to_string(v.status)), v.fault_message);
+                   "attached_instance_id = $6, attached_host = $7, attached_device = $8, "
+                   "attached_at = CASE WHEN $6 = '' THEN NULL WHEN $4 = 'in-use' THEN coalesce(attached_at, now()) "
+                   "ELSE attached_at END, updated_at = now() WHERE id = $1::uuid",
+                   v.id, v.name, v.description, std::string(to_string(v.status)), v.fault_message,
+                   v.attachment.instance_id, v.attachment.host, v.attachment.device);
   } catch (const pqxx::unique_violation&) {
     throw already_exists("volume", v.name);
   }

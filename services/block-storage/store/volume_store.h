@@ -16,6 +16,12 @@ const std::vector<Migration>& block_storage_migrations();  // generated from mig
 
 namespace stratus::block_storage::store {
 
+// The instance a volume is reserved for / attached to (empty instance_id: none).
+struct Attachment {
+  std::string instance_id, host, device;
+  std::optional<int64_t> attached_at;  // when it turned in-use
+};
+
 struct VolumeRow {
   std::string id, project_id, user_id, name, description, availability_zone, backend;
   int size_gib = 0;
@@ -24,6 +30,7 @@ struct VolumeRow {
   std::optional<int64_t> fault_at;
   std::string request_id;
   int64_t created_at = 0, updated_at = 0;
+  Attachment attachment;
 };
 
 struct QuotaLimits {
@@ -45,7 +52,7 @@ std::optional<VolumeRow> find_volume(pqxx::work& tx, const std::string& project_
 std::optional<VolumeRow> find_by_request(pqxx::work& tx, const std::string& project_id, const std::string& request_id);
 // A project's volumes, or every project's when `project_id` is empty; by creation.
 std::vector<VolumeRow> list_volumes(pqxx::work& tx, const std::string& project_id);
-// Status, fault, name and description of the row; updated_at moves on.
+// Status, fault, name, description and attachment of the row; updated_at moves on.
 void update_volume(pqxx::work& tx, const VolumeRow& v);
 void delete_volume(pqxx::work& tx, const std::string& id);
 // Rows in `status` not updated for `older_than_seconds` (what a crash left half-done).

@@ -17,6 +17,7 @@ class ComputeSource {
   virtual std::optional<cloud::compute::v1::InstanceSpec> instance_spec(const std::string& instance_id) = 0;
   virtual std::vector<cloud::compute::v1::InstanceSpec> instances_on_host(const std::string& host) = 0;
   virtual void report(const cloud::compute::v1::ReportInstanceRequest& report) = 0;
+  virtual void report_volume(const cloud::compute::v1::ReportVolumeRequest& report) = 0;
   // Streams the image's bytes into `destination`; returns the sha256 compute announced.
   virtual std::string download_image(const std::string& instance_id, const std::string& image_id,
                                      const std::string& destination) = 0;

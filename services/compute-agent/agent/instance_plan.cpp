@@ -134,12 +134,15 @@ DomainSpec domain_spec(const v1::InstanceSpec& spec, const InstanceDisks& disks,
   domain.display_name = spec.name();
   domain.vcpus = spec.vcpus();
   domain.ram_mib = spec.ram_mib() > 0 ? static_cast<std::uint64_t>(spec.ram_mib()) : 0;
-  domain.disks.push_back({disks.root, "qcow2", "vda", "virtio", "disk", false});
+  domain.disks.push_back({disks.root, "qcow2", "vda", "virtio", "disk", false, ""});
   char next = 'b';
-  if (disks.ephemeral) domain.disks.push_back({*disks.ephemeral, "qcow2", std::string("vd") + next++, "virtio", "disk", false});
-  if (disks.swap) domain.disks.push_back({*disks.swap, "qcow2", std::string("vd") + next++, "virtio", "disk", false});
+  if (disks.ephemeral) domain.disks.push_back({*disks.ephemeral, "qcow2", std::string("vd") + next++, "virtio", "disk", false, ""});
+  if (disks.swap) domain.disks.push_back({*disks.swap, "qcow2", std::string("vd") + next++, "virtio", "disk", false, ""});
+  // Volumes that must be there, so a definition made again (spawn, a refresh) keeps them.
+  for (const auto& volume : spec.volumes())
+    if (volume.status() != v1::ATTACHMENT_STATUS_DETACHING) domain.disks.push_back(volume_disk(volume));
   // Nova's place for it on a pc machine: an IDE cdrom, which every guest kernel reads.
-  if (disks.config_drive) domain.disks.push_back({*disks.config_drive, "raw", "hdd", "ide", "cdrom", true});
+  if (disks.config_drive) domain.disks.push_back({*disks.config_drive, "raw", "hdd", "ide", "cdrom", true, ""});
   if (!kernel_path.empty()) {
     auto property = spec.image_properties().find("os_command_line");
     std::string cmdline = property != spec.image_properties().end() ? property->second : settings.kernel_cmdline;
@@ -154,6 +157,62 @@ DomainSpec domain_spec(const v1::InstanceSpec& spec, const InstanceDisks& disks,
   domain.domain_type = settings.domain_type;
   domain.disable_offloads = settings.disable_offloads;
   return domain;
+}
+
+DomainDisk volume_disk(const v1::SpecVolume& volume) {
+  DomainDisk disk;
+  disk.path = volume.path();
+  disk.format = volume.format().empty() ? "qcow2" : volume.format();
+  disk.target_dev = volume.device();
+  disk.serial = volume.volume_id();
+  return disk;
+}
+
+std::vector<VolumeStep> plan_volumes(const v1::InstanceSpec& spec, const std::vector<VolumeOnDomain>& on_domain,
+                                     bool running) {
+  std::vector<VolumeStep> steps;
+  auto find = [&](const std::string& id) -> const VolumeOnDomain* {
+    for (const auto& v : on_domain)
+      if (v.volume_id == id) return &v;
+    return nullptr;
+  };
+  for (const auto& volume : spec.volumes()) {
+    const VolumeOnDomain* there = find(volume.volume_id());
+    const bool complete = there && there->config && (there->live || !running);
+    switch (volume.status()) {
+      case v1::ATTACHMENT_STATUS_ATTACHING:
+      case v1::ATTACHMENT_STATUS_ATTACHED: {
+        const bool report = volume.status() == v1::ATTACHMENT_STATUS_ATTACHING;
+        if (!complete)
+          steps.push_back({VolumeAction::Attach, volume.volume_id(), volume, report});
+        else if (report)
+          steps.push_back({VolumeAction::ReportAttached, volume.volume_id(), volume, false});
+        break;
+      }
+      case v1::ATTACHMENT_STATUS_DETACHING:
+        steps.push_back({there ? VolumeAction::Detach : VolumeAction::ReportDetached, volume.volume_id(), volume,
+                         false});
+        break;
+      default: break;
+    }
+  }
+  for (const auto& v : on_domain) {
+    bool listed = false;
+    for (const auto& volume : spec.volumes()) listed = listed || volume.volume_id() == v.volume_id;
+    if (!listed) steps.push_back({VolumeAction::DetachStray, v.volume_id, {}, false});
+  }
+  return steps;
+}
+
+const char* volume_action_name(VolumeAction action) {
+  switch (action) {
+    case VolumeAction::Attach: return "attach";
+    case VolumeAction::ReportAttached: return "report-attached";
+    case VolumeAction::Detach: return "detach";
+    case VolumeAction::ReportDetached: return "report-detached";
+    case VolumeAction::DetachStray: return "detach-stray";
+  }
+  return "?";
 }
 
 }  // namespace stratus::compute_agent

@@ -23,6 +23,7 @@ struct AgentSettings {
   std::chrono::seconds shutdown_grace{60};    // agent.shutdown_grace: ACPI, then power off
   std::chrono::seconds orphan_grace{600};     // agent.orphan_grace: unknown domains removed after
   std::size_t console_tail_bytes = 64 * 1024;  // reported with each report
+  std::chrono::seconds volume_detach_timeout{30};  // agent.volume_detach_timeout: the guest lets go
 };
 
 enum class Action {
@@ -45,6 +46,28 @@ const char* action_name(Action action);
 // the last reboot and the last snapshot upload it did for this instance.
 Action decide(const cloud::compute::v1::InstanceSpec& spec, DomainPower power, std::uint64_t applied_reboot_generation,
               std::uint64_t applied_snapshot_generation);
+
+// The volumes of the spec against those on the domain (level-triggered, like decide()):
+//   ATTACHING/ATTACHED, missing (or only half there)  -> Attach (report ATTACHED if ATTACHING)
+//   ATTACHING, there                                  -> ReportAttached (that report was lost)
+//   DETACHING, there                                  -> Detach, report DETACHED
+//   DETACHING, gone                                   -> ReportDetached
+//   on the domain, not in the spec                    -> DetachStray (no report: compute
+//                                                        forgot it, e.g. an attach timed out)
+// "There": in the definition, and live too when the domain runs.
+enum class VolumeAction { Attach, ReportAttached, Detach, ReportDetached, DetachStray };
+struct VolumeStep {
+  VolumeAction action;
+  std::string volume_id;
+  cloud::compute::v1::SpecVolume volume;  // Attach: what to attach
+  bool report = false;                    // Attach: report ATTACHED after it
+};
+std::vector<VolumeStep> plan_volumes(const cloud::compute::v1::InstanceSpec& spec,
+                                     const std::vector<VolumeOnDomain>& on_domain, bool running);
+const char* volume_action_name(VolumeAction action);
+
+// The libvirt disk of a volume of the spec (its id as the serial).
+DomainDisk volume_disk(const cloud::compute::v1::SpecVolume& volume);
 
 // The power state compute understands for what libvirt says.
 cloud::compute::v1::PowerState to_power_state(DomainPower power);

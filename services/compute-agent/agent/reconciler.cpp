@@ -91,6 +91,52 @@ void Reconciler::snapshot(const v1::InstanceSpec& spec) {
   disks_.set_applied_snapshot_generation(id, spec.snapshot().generation());
 }
 
+void Reconciler::report_volume(const std::string& instance_id, const std::string& volume_id, v1::VolumeEvent event,
+                               const std::string& fault) {
+  v1::ReportVolumeRequest request;
+  request.set_instance_id(instance_id);
+  request.set_volume_id(volume_id);
+  request.set_event(event);
+  request.set_fault_message(fault);
+  compute_.report_volume(request);
+}
+
+void Reconciler::reconcile_volumes(const v1::InstanceSpec& spec) {
+  const std::string& id = spec.instance_id();
+  const DomainPower power = hypervisor_.power(id);
+  if (power == DomainPower::Missing) return;  // nothing to attach to (yet)
+  const bool running = power == DomainPower::Running || power == DomainPower::Paused;
+  for (const auto& step : plan_volumes(spec, hypervisor_.volumes(id), running)) {
+    logger_.info("reconciling volume", {{"instance", id}, {"volume_id", step.volume_id},
+                                        {"action", volume_action_name(step.action)}});
+    try {
+      switch (step.action) {
+        case VolumeAction::Attach:
+          hypervisor_.attach_volume(id, volume_disk(step.volume));
+          if (step.report) report_volume(id, step.volume_id, v1::VOLUME_EVENT_ATTACHED);
+          break;
+        case VolumeAction::ReportAttached: report_volume(id, step.volume_id, v1::VOLUME_EVENT_ATTACHED); break;
+        case VolumeAction::Detach:
+          hypervisor_.detach_volume(id, step.volume_id, settings_.volume_detach_timeout);
+          report_volume(id, step.volume_id, v1::VOLUME_EVENT_DETACHED);
+          break;
+        case VolumeAction::ReportDetached: report_volume(id, step.volume_id, v1::VOLUME_EVENT_DETACHED); break;
+        case VolumeAction::DetachStray:
+          hypervisor_.detach_volume(id, step.volume_id, settings_.volume_detach_timeout);
+          break;
+      }
+    } catch (const Error& e) {
+      if (is_transient(e)) throw;  // retried by the queue
+      logger_.warn("volume action failed", {{"instance", id}, {"volume_id", step.volume_id},
+                                            {"action", volume_action_name(step.action)}, {"error", e.what()}});
+      if (step.action == VolumeAction::Attach && step.report)
+        report_volume(id, step.volume_id, v1::VOLUME_EVENT_ATTACH_FAILED, e.what());
+      if (step.action == VolumeAction::Detach)
+        report_volume(id, step.volume_id, v1::VOLUME_EVENT_DETACH_FAILED, e.what());
+    }
+  }
+}
+
 void Reconciler::remove(const std::string& instance_id) {
   hypervisor_.destroy_and_undefine(instance_id);
   disks_.remove_instance(instance_id);
@@ -179,6 +225,7 @@ Action Reconciler::reconcile(const std::string& instance_id) {
     return action;
   }
   report(spec, event, "", reboot_generation, snapshot_generation);
+  if (action != Action::Delete && !spec.deleted()) reconcile_volumes(spec);
   return action;
 }
 

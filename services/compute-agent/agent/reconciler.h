@@ -42,6 +42,10 @@ class Reconciler {
   void spawn(const cloud::compute::v1::InstanceSpec& spec);
   void remove(const std::string& instance_id);
   void snapshot(const cloud::compute::v1::InstanceSpec& spec);
+  // The volumes of the spec onto (and off) the domain, each reported (plan_volumes).
+  void reconcile_volumes(const cloud::compute::v1::InstanceSpec& spec);
+  void report_volume(const std::string& instance_id, const std::string& volume_id,
+                     cloud::compute::v1::VolumeEvent event, const std::string& fault = "");
   void report(const cloud::compute::v1::InstanceSpec& spec, cloud::compute::v1::InstanceEvent event,
               const std::string& fault = "", std::uint64_t reboot_generation = 0,
               std::uint64_t snapshot_generation = 0);

@@ -2,6 +2,7 @@
 // and the image cache (pure logic: the real drivers are tested in tests/compute-agent).
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <map>
 #include <set>
 
@@ -32,6 +33,7 @@ class FakeCompute : public ComputeSource {
     return out;
   }
   void report(const v1::ReportInstanceRequest& r) override { reports.push_back(r); }
+  void report_volume(const v1::ReportVolumeRequest& r) override { volume_reports.push_back(r); }
   std::string download_image(const std::string&, const std::string& image_id, const std::string&) override {
     downloads.push_back(image_id);
     return "sha";
@@ -44,6 +46,7 @@ class FakeCompute : public ComputeSource {
   std::vector<std::string> uploads;
   bool refuse_upload = false;
   std::vector<v1::ReportInstanceRequest> reports;
+  std::vector<v1::ReportVolumeRequest> volume_reports;
   std::vector<std::string> downloads;
   bool unavailable = false;
 };
@@ -88,6 +91,23 @@ class FakeHypervisor : public Hypervisor {
   }
   std::string console_log_tail(const std::string&, std::size_t) override { return "console text"; }
   HostCapacity capacity() override { return {}; }
+  std::vector<VolumeOnDomain> volumes(const std::string& id) override {
+    return domains.count(id) ? attached[id] : std::vector<VolumeOnDomain>{};
+  }
+  void attach_volume(const std::string& id, const DomainDisk& disk) override {
+    calls.push_back("attach " + disk.serial + " " + disk.target_dev);
+    if (refuse_attach) throw stratus::Error(stratus::ErrorCode::Internal, "no such file");
+    bool running = domains[id] == DomainPower::Running;
+    attached[id].push_back({disk.serial, disk.target_dev, disk.path, running, true});
+  }
+  void detach_volume(const std::string& id, const std::string& volume_id, std::chrono::seconds) override {
+    calls.push_back("detach " + volume_id);
+    auto& list = attached[id];
+    list.erase(std::remove_if(list.begin(), list.end(), [&](const VolumeOnDomain& v) { return v.volume_id == volume_id; }),
+               list.end());
+  }
+  std::map<std::string, std::vector<VolumeOnDomain>> attached;
+  bool refuse_attach = false;
 
   std::map<std::string, DomainPower> domains;
   std::vector<std::string> calls;
@@ -434,4 +454,121 @@ TEST_CASE("an unknown instance that compute learns of within the grace period is
   w.now += std::chrono::seconds(400);  // 700 s since first seen, 400 since last unknown
   w.reconciler.resync_all();
   CHECK(w.hypervisor.domains.count(late) == 1);
+}
+
+namespace {
+const std::string kVolume = "dddddddd-2222-4333-8444-555555555555";
+const std::string kOther = "eeeeeeee-2222-4333-8444-555555555555";
+
+v1::InstanceSpec active_spec_with_volume(v1::AttachmentStatus status) {
+  auto spec = building_spec();
+  spec.set_vm_state(v1::VM_STATE_ACTIVE);
+  spec.set_task_state(v1::TASK_STATE_NONE);
+  auto* v = spec.add_volumes();
+  v->set_volume_id(kVolume);
+  v->set_device("vdb");
+  v->set_status(status);
+  v->set_driver("file");
+  v->set_path("/volumes/volume-" + kVolume + ".qcow2");
+  v->set_format("qcow2");
+  return spec;
+}
+}  // namespace
+
+TEST_CASE("plan_volumes: the table") {
+  auto attaching = active_spec_with_volume(v1::ATTACHMENT_STATUS_ATTACHING);
+  auto steps = plan_volumes(attaching, {}, true);
+  REQUIRE(steps.size() == 1);
+  CHECK(steps[0].action == VolumeAction::Attach);
+  CHECK(steps[0].report);
+  // Only in the definition of a running domain: the live half is missing.
+  steps = plan_volumes(attaching, {{kVolume, "vdb", "/p", false, true}}, true);
+  REQUIRE(steps.size() == 1);
+  CHECK(steps[0].action == VolumeAction::Attach);
+  // There (a stopped domain needs only the definition): the report was lost.
+  steps = plan_volumes(attaching, {{kVolume, "vdb", "/p", false, true}}, false);
+  REQUIRE(steps.size() == 1);
+  CHECK(steps[0].action == VolumeAction::ReportAttached);
+
+  auto attached = active_spec_with_volume(v1::ATTACHMENT_STATUS_ATTACHED);
+  CHECK(plan_volumes(attached, {{kVolume, "vdb", "/p", true, true}}, true).empty());
+  steps = plan_volumes(attached, {}, true);  // lost behind our back: put back, nothing to report
+  REQUIRE(steps.size() == 1);
+  CHECK(steps[0].action == VolumeAction::Attach);
+  CHECK_FALSE(steps[0].report);
+
+  auto detaching = active_spec_with_volume(v1::ATTACHMENT_STATUS_DETACHING);
+  steps = plan_volumes(detaching, {{kVolume, "vdb", "/p", true, true}}, true);
+  REQUIRE(steps.size() == 1);
+  CHECK(steps[0].action == VolumeAction::Detach);
+  steps = plan_volumes(detaching, {}, true);
+  REQUIRE(steps.size() == 1);
+  CHECK(steps[0].action == VolumeAction::ReportDetached);
+
+  steps = plan_volumes(attached, {{kVolume, "vdb", "/p", true, true}, {kOther, "vdc", "/q", true, true}}, true);
+  REQUIRE(steps.size() == 1);
+  CHECK(steps[0].action == VolumeAction::DetachStray);
+  CHECK(steps[0].volume_id == kOther);
+}
+
+TEST_CASE("a volume being attached is connected to the running domain and reported, once") {
+  World w;
+  w.spec() = active_spec_with_volume(v1::ATTACHMENT_STATUS_ATTACHING);
+  w.hypervisor.domains[kInstance] = DomainPower::Running;
+  w.reconciler.reconcile(kInstance);
+  REQUIRE(w.compute.volume_reports.size() == 1);
+  CHECK(w.compute.volume_reports[0].event() == v1::VOLUME_EVENT_ATTACHED);
+  CHECK(w.compute.volume_reports[0].volume_id() == kVolume);
+  CHECK(w.hypervisor.calls.back() == "attach " + kVolume + " vdb");
+
+  // Compute took the report: ATTACHED now; another look changes nothing.
+  w.spec().mutable_volumes(0)->set_status(v1::ATTACHMENT_STATUS_ATTACHED);
+  w.hypervisor.calls.clear();
+  w.reconciler.reconcile(kInstance);
+  CHECK(w.compute.volume_reports.size() == 1);
+  CHECK(w.hypervisor.calls.empty());
+}
+
+TEST_CASE("an attach libvirt refuses is reported ATTACH_FAILED with the message") {
+  World w;
+  w.spec() = active_spec_with_volume(v1::ATTACHMENT_STATUS_ATTACHING);
+  w.hypervisor.domains[kInstance] = DomainPower::Running;
+  w.hypervisor.refuse_attach = true;
+  w.reconciler.reconcile(kInstance);
+  REQUIRE(w.compute.volume_reports.size() == 1);
+  CHECK(w.compute.volume_reports[0].event() == v1::VOLUME_EVENT_ATTACH_FAILED);
+  CHECK(w.compute.volume_reports[0].fault_message().find("no such file") != std::string::npos);
+}
+
+TEST_CASE("a detach takes the disk off and reports DETACHED; a disk compute does not list goes quietly") {
+  World w;
+  w.spec() = active_spec_with_volume(v1::ATTACHMENT_STATUS_DETACHING);
+  w.hypervisor.domains[kInstance] = DomainPower::Running;
+  w.hypervisor.attached[kInstance] = {{kVolume, "vdb", "/p", true, true}, {kOther, "vdc", "/q", true, true}};
+  w.reconciler.reconcile(kInstance);
+  REQUIRE(w.compute.volume_reports.size() == 1);
+  CHECK(w.compute.volume_reports[0].event() == v1::VOLUME_EVENT_DETACHED);
+  CHECK(w.hypervisor.attached[kInstance].empty());
+}
+
+TEST_CASE("a spawn defines the domain with its attached volumes, not the detaching ones") {
+  World w;
+  auto spec = active_spec_with_volume(v1::ATTACHMENT_STATUS_ATTACHED);
+  spec.set_vm_state(v1::VM_STATE_BUILD);
+  spec.set_task_state(v1::TASK_STATE_SPAWNING);
+  auto* gone = spec.add_volumes();
+  gone->set_volume_id(kOther);
+  gone->set_device("vdc");
+  gone->set_status(v1::ATTACHMENT_STATUS_DETACHING);
+  gone->set_path("/q");
+  w.spec() = spec;
+  w.reconciler.reconcile(kInstance);
+  int volumes = 0;
+  for (const auto& d : w.hypervisor.last_spec.disks)
+    if (!d.serial.empty()) {
+      ++volumes;
+      CHECK(d.serial == kVolume);
+      CHECK(d.target_dev == "vdb");
+    }
+  CHECK(volumes == 1);
 }

@@ -3,7 +3,11 @@
 #include <cctype>
 #include <cstdio>
 #include <set>
+#include <memory>
 #include <sstream>
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
 
 #include "common/error/error.h"
 #include "common/validate/validate.h"
@@ -59,6 +63,9 @@ void check_disk(const DomainDisk& disk, size_t index) {
                                                          dev.rfind("sd", 0) == 0);
   for (size_t i = 2; target_ok && i < dev.size(); ++i) target_ok = dev[i] >= 'a' && dev[i] <= 'z';
   if (!target_ok) throw invalid_argument(field + ".target_dev must look like vda, hdc or sdb");
+  for (char c : disk.serial)
+    if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '-'))
+      throw invalid_argument(field + ".serial has only letters, digits and '-'");
 }
 
 void render_disk(std::ostringstream& out, const DomainDisk& disk) {
@@ -67,6 +74,7 @@ void render_disk(std::ostringstream& out, const DomainDisk& disk) {
       << "      <source file='" << xml_escape(disk.path) << "'/>\n"
       << "      <target dev='" << disk.target_dev << "' bus='" << disk.bus << "'/>\n";
   if (disk.readonly || disk.device == "cdrom") out << "      <readonly/>\n";
+  if (!disk.serial.empty()) out << "      <serial>" << disk.serial << "</serial>\n";
   out << "    </disk>\n";
 }
 
@@ -242,6 +250,62 @@ std::string render_domain_xml(const DomainSpec& spec) {
       << "  </devices>\n"
       << "</domain>\n";
   return out.str();
+}
+
+std::string render_disk_xml(const DomainDisk& disk) {
+  check_disk(disk, 0);
+  std::ostringstream out;
+  render_disk(out, disk);
+  return out.str();
+}
+
+namespace {
+
+std::string attribute(xmlNode* node, const char* name) {
+  xmlChar* value = xmlGetProp(node, reinterpret_cast<const xmlChar*>(name));
+  if (value == nullptr) return {};
+  std::string text(reinterpret_cast<const char*>(value));
+  xmlFree(value);
+  return text;
+}
+
+bool named(xmlNode* node, const char* name) {
+  return node->type == XML_ELEMENT_NODE && xmlStrcmp(node->name, reinterpret_cast<const xmlChar*>(name)) == 0;
+}
+
+std::string text_of(xmlNode* node) {
+  xmlChar* content = xmlNodeGetContent(node);
+  if (content == nullptr) return {};
+  std::string text(reinterpret_cast<const char*>(content));
+  xmlFree(content);
+  return text;
+}
+
+}  // namespace
+
+std::vector<VolumeOnDomain> volume_disks_in(const std::string& domain_xml) {
+  std::unique_ptr<xmlDoc, void (*)(xmlDoc*)> doc(
+      xmlReadMemory(domain_xml.data(), static_cast<int>(domain_xml.size()), "domain.xml", nullptr,
+                    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING),
+      xmlFreeDoc);
+  if (!doc) throw Error(ErrorCode::Internal, "libvirt answered a domain XML that does not parse");
+  xmlNode* root = xmlDocGetRootElement(doc.get());
+  std::vector<VolumeOnDomain> out;
+  if (root == nullptr || !named(root, "domain")) return out;
+  for (xmlNode* devices = root->children; devices; devices = devices->next) {
+    if (!named(devices, "devices")) continue;
+    for (xmlNode* disk = devices->children; disk; disk = disk->next) {
+      if (!named(disk, "disk")) continue;
+      VolumeOnDomain v;
+      for (xmlNode* child = disk->children; child; child = child->next) {
+        if (named(child, "serial")) v.volume_id = text_of(child);
+        if (named(child, "target")) v.target_dev = attribute(child, "dev");
+        if (named(child, "source")) v.path = attribute(child, "file");
+      }
+      if (!v.volume_id.empty()) out.push_back(v);
+    }
+  }
+  return out;
 }
 
 }  // namespace stratus::compute_agent

@@ -2,6 +2,7 @@
 // The libvirt domain XML of an instance, built from a DomainSpec. Pure (no libvirt), so
 // what the agent asks libvirt for is unit-tested byte by byte.
 #include <string>
+#include <vector>
 
 #include "services/compute-agent/drivers/hypervisor.h"
 
@@ -26,5 +27,13 @@ void validate_domain_spec(const DomainSpec& spec);
 
 // Validates, then renders the complete <domain> document.
 std::string render_domain_xml(const DomainSpec& spec);
+
+// One <disk> element (a volume to hot-plug), validated as the domain's disks are.
+std::string render_disk_xml(const DomainDisk& disk);
+
+// The disks of a domain document that carry a <serial> (our volumes): volume id, target dev
+// and source file, in document order. `live`/`config` are left to the caller. Parsed with
+// libxml2; a document it cannot parse is INTERNAL.
+std::vector<VolumeOnDomain> volume_disks_in(const std::string& domain_xml);
 
 }  // namespace stratus::compute_agent

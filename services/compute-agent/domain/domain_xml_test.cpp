@@ -17,8 +17,8 @@ DomainSpec sample_spec() {
   spec.display_name = "web & <db>";
   spec.vcpus = 2;
   spec.ram_mib = 512;
-  spec.disks.push_back({"/var/lib/stratus/instances/" + kUuid + "/disk", "qcow2", "vda", "virtio", "disk", false});
-  spec.disks.push_back({"/var/lib/stratus/instances/" + kUuid + "/disk.config", "raw", "hdc", "ide", "cdrom", true});
+  spec.disks.push_back({"/var/lib/stratus/instances/" + kUuid + "/disk", "qcow2", "vda", "virtio", "disk", false, ""});
+  spec.disks.push_back({"/var/lib/stratus/instances/" + kUuid + "/disk.config", "raw", "hdc", "ide", "cdrom", true, ""});
   spec.nics.push_back({kPort, "fa:16:3e:12:34:56", "br-int", 1450});
   spec.console_log_path = "/var/lib/stratus/instances/" + kUuid + "/console.log";
   spec.domain_type = "qemu";
@@ -170,4 +170,27 @@ TEST_CASE("bad specs are refused with the field named") {
   spec = sample_spec();
   spec.disks.clear();
   refused(spec, "root disk or a kernel");
+}
+
+TEST_CASE("a volume's disk carries its id as the serial, and is found again in a domain's XML") {
+  DomainDisk volume;
+  volume.path = "/var/lib/stratus/volumes/volume-6f1c4a52-5a4e-4d3c-9b8a-0e7f2d1c3b4a.qcow2";
+  volume.target_dev = "vdb";
+  volume.serial = "6f1c4a52-5a4e-4d3c-9b8a-0e7f2d1c3b4a";
+  const std::string disk = render_disk_xml(volume);
+  CHECK(disk.find("<serial>6f1c4a52-5a4e-4d3c-9b8a-0e7f2d1c3b4a</serial>") != std::string::npos);
+  CHECK(disk.find("<target dev='vdb' bus='virtio'/>") != std::string::npos);
+
+  DomainSpec spec = sample_spec();
+  spec.disks.push_back(volume);
+  const auto found = volume_disks_in(render_domain_xml(spec));
+  REQUIRE(found.size() == 1);  // the root disk and config drive have no serial: not volumes
+  CHECK(found[0].volume_id == volume.serial);
+  CHECK(found[0].target_dev == "vdb");
+  CHECK(found[0].path == volume.path);
+
+  CHECK(volume_disks_in("<domain type='qemu'><devices/></domain>").empty());
+  CHECK_THROWS(volume_disks_in("<domain"));
+  volume.serial = "x'/><disk";
+  CHECK_THROWS(render_disk_xml(volume));
 }

@@ -48,6 +48,14 @@ void ComputeClient::report(const v1::ReportInstanceRequest& report) {
   rpc::check(stub_->ReportInstance(&context, report, &empty), "ReportInstance " + report.instance_id());
 }
 
+void ComputeClient::report_volume(const v1::ReportVolumeRequest& report) {
+  grpc::ClientContext context;
+  prepare(context, call_timeout_);
+  google::protobuf::Empty empty;
+  rpc::check(stub_->ReportVolume(&context, report, &empty),
+             "ReportVolume " + report.instance_id() + " " + report.volume_id());
+}
+
 std::string ComputeClient::download_image(const std::string& instance_id, const std::string& image_id,
                                           const std::string& destination) {
   grpc::ClientContext context;

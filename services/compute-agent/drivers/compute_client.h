@@ -21,6 +21,7 @@ class ComputeClient : public ComputeSource {
   std::optional<cloud::compute::v1::InstanceSpec> instance_spec(const std::string& instance_id) override;
   std::vector<cloud::compute::v1::InstanceSpec> instances_on_host(const std::string& host) override;
   void report(const cloud::compute::v1::ReportInstanceRequest& report) override;
+  void report_volume(const cloud::compute::v1::ReportVolumeRequest& report) override;
   std::string download_image(const std::string& instance_id, const std::string& image_id,
                              const std::string& destination) override;
   void upload_snapshot(const std::string& instance_id, const std::string& image_id,

@@ -17,6 +17,16 @@ struct DomainDisk {
   std::string bus = "virtio";    // "virtio" | "ide" | "sata" | "scsi"
   std::string device = "disk";   // "disk" | "cdrom"
   bool readonly = false;
+  // A block-storage volume's id, as the disk's <serial>: how the agent finds the volumes on
+  // a domain (and the guest sees it in /dev/disk/by-id). Empty for the instance's own disks.
+  std::string serial;
+};
+
+// A volume disk as libvirt has it on a domain.
+struct VolumeOnDomain {
+  std::string volume_id, target_dev, path;
+  bool live = false;    // in the running domain
+  bool config = false;  // in its persistent definition (what the next boot has)
 };
 
 struct DomainNic {
@@ -83,6 +93,18 @@ class Hypervisor {
   // Pauses a running domain's vCPUs (its disks then hold still for a copy) or resumes a
   // paused one. A domain that is not running is left as it is.
   virtual void set_paused(const std::string& instance_uuid, bool paused) = 0;
+
+  // The volume disks (those with a serial) of the domain, live and persistent. A missing
+  // domain has none.
+  virtual std::vector<VolumeOnDomain> volumes(const std::string& instance_uuid) = 0;
+  // Puts the volume's disk (disk.serial set) where it is missing: into the definition, and
+  // live into a running domain, where the guest sees a new virtio disk. Idempotent.
+  virtual void attach_volume(const std::string& instance_uuid, const DomainDisk& disk) = 0;
+  // Takes the volume's disk off the definition and the running domain, and waits up to
+  // `timeout` for the guest to let go of it (hot-unplug needs the guest's cooperation);
+  // FAILED_PRECONDITION when it did not. A volume that is not there is fine.
+  virtual void detach_volume(const std::string& instance_uuid, const std::string& volume_id,
+                             std::chrono::seconds timeout) = 0;
 
   virtual DomainPower power(const std::string& instance_uuid) = 0;
   // The instance UUIDs of the domains this agent made (marked in <metadata>); other

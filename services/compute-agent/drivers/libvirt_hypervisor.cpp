@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <fstream>
+#include <optional>
 #include <thread>
 
 #include "common/error/error.h"
@@ -235,6 +236,85 @@ void LibvirtHypervisor::set_paused(const std::string& instance_uuid, bool paused
     fail("pausing the domain", instance_uuid);
   if (!paused && now == DomainPower::Paused && virDomainResume(domain.get()) != 0)
     fail("resuming the domain", instance_uuid);
+}
+
+std::vector<VolumeOnDomain> LibvirtHypervisor::volume_disks(virDomainPtr domain, const std::string& instance_uuid,
+                                                            bool persistent) {
+  char* xml = virDomainGetXMLDesc(domain, persistent ? VIR_DOMAIN_XML_INACTIVE : 0);
+  if (xml == nullptr) fail("reading the domain XML", instance_uuid);
+  std::string text(xml);
+  std::free(xml);
+  return volume_disks_in(text);
+}
+
+std::vector<VolumeOnDomain> LibvirtHypervisor::volumes(const std::string& instance_uuid) {
+  auto conn = connection();
+  DomainHandle domain = our_domain(conn.get(), instance_uuid, false);
+  if (!domain) return {};
+  std::vector<VolumeOnDomain> out;
+  auto merge = [&](const std::vector<VolumeOnDomain>& found, bool live) {
+    for (const auto& v : found) {
+      auto it = std::find_if(out.begin(), out.end(), [&](const VolumeOnDomain& o) { return o.volume_id == v.volume_id; });
+      if (it == out.end()) it = out.insert(out.end(), v);
+      (live ? it->live : it->config) = true;
+    }
+  };
+  merge(volume_disks(domain.get(), instance_uuid, true), false);
+  if (is_up(power_of(domain.get()))) merge(volume_disks(domain.get(), instance_uuid, false), true);
+  return out;
+}
+
+void LibvirtHypervisor::attach_volume(const std::string& instance_uuid, const DomainDisk& disk) {
+  const std::string xml = render_disk_xml(disk);  // validates
+  auto conn = connection();
+  DomainHandle domain = our_domain(conn.get(), instance_uuid, true);
+  auto has = [&](bool persistent) {
+    for (const auto& v : volume_disks(domain.get(), instance_uuid, persistent))
+      if (v.volume_id == disk.serial) return true;
+    return false;
+  };
+  // Each half where it is missing, so a retry after a half-done attach completes it.
+  if (!has(true) && virDomainAttachDeviceFlags(domain.get(), xml.c_str(), VIR_DOMAIN_AFFECT_CONFIG) != 0)
+    fail("attaching volume " + disk.serial + " to the definition", instance_uuid);
+  if (is_up(power_of(domain.get())) && !has(false) &&
+      virDomainAttachDeviceFlags(domain.get(), xml.c_str(), VIR_DOMAIN_AFFECT_LIVE) != 0)
+    fail("attaching volume " + disk.serial + " live", instance_uuid);
+}
+
+void LibvirtHypervisor::detach_volume(const std::string& instance_uuid, const std::string& volume_id,
+                                      std::chrono::seconds timeout) {
+  auto conn = connection();
+  DomainHandle domain = our_domain(conn.get(), instance_uuid, false);
+  if (!domain) return;
+  auto find = [&](bool persistent) -> std::optional<VolumeOnDomain> {
+    for (const auto& v : volume_disks(domain.get(), instance_uuid, persistent))
+      if (v.volume_id == volume_id) return v;
+    return std::nullopt;
+  };
+  // libvirt matches the disk by its target; the element names it as the domain has it.
+  auto element = [&](const VolumeOnDomain& v) {
+    return "<disk type='file' device='disk'><source file='" + xml_escape(v.path) + "'/><target dev='" +
+           xml_escape(v.target_dev) + "' bus='virtio'/></disk>";
+  };
+  if (auto v = find(true)) {
+    if (virDomainDetachDeviceFlags(domain.get(), element(*v).c_str(), VIR_DOMAIN_AFFECT_CONFIG) != 0)
+      fail("detaching volume " + volume_id + " from the definition", instance_uuid);
+  }
+  if (!is_up(power_of(domain.get()))) return;
+  auto live = find(false);
+  if (!live) return;
+  // The guest is asked to release the device (ACPI hot-unplug); libvirt answers before it has.
+  if (virDomainDetachDeviceFlags(domain.get(), element(*live).c_str(), VIR_DOMAIN_AFFECT_LIVE) != 0 &&
+      find(false))
+    fail("detaching volume " + volume_id + " live", instance_uuid);
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (find(false)) {
+    if (std::chrono::steady_clock::now() >= deadline)
+      throw failed_precondition("the guest did not release volume " + volume_id + " within " +
+                                std::to_string(timeout.count()) + " s (it is off the definition: the next "
+                                "boot has it no more)");
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
 }
 
 DomainPower LibvirtHypervisor::power(const std::string& instance_uuid) {

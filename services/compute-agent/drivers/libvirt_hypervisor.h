@@ -27,6 +27,10 @@ class LibvirtHypervisor : public Hypervisor {
   void reboot(const std::string& instance_uuid, bool hard) override;
   void start(const std::string& instance_uuid) override;
   void set_paused(const std::string& instance_uuid, bool paused) override;
+  std::vector<VolumeOnDomain> volumes(const std::string& instance_uuid) override;
+  void attach_volume(const std::string& instance_uuid, const DomainDisk& disk) override;
+  void detach_volume(const std::string& instance_uuid, const std::string& volume_id,
+                     std::chrono::seconds timeout) override;
   DomainPower power(const std::string& instance_uuid) override;
   std::vector<std::string> list_domain_uuids() override;
   std::string console_log_tail(const std::string& instance_uuid, std::size_t max_lines) override;
@@ -42,6 +46,8 @@ class LibvirtHypervisor : public Hypervisor {
   // (then NOT_FOUND). A lookup libvirt fails is thrown as fail() does.
   DomainHandle our_domain(virConnect* connection, const std::string& instance_uuid, bool required);
   [[noreturn]] void fail(const std::string& what, const std::string& instance_uuid);
+  // The volume disks of the domain's live (running) or persistent definition.
+  std::vector<VolumeOnDomain> volume_disks(virDomain* domain, const std::string& instance_uuid, bool persistent);
   [[noreturn]] void raise(const std::string& what, const std::string& instance_uuid, int code,
                           const std::string& libvirt_message);
 

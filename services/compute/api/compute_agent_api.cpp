@@ -5,6 +5,7 @@
 #include "common/rpc/status.h"
 #include "services/compute/api/compute_api.h"
 #include "services/compute/api/mapping.h"
+#include "services/compute/domain/volume_devices.h"
 
 namespace stratus::compute {
 
@@ -119,6 +120,15 @@ void to_proto(const InstanceSpecView& view, v1::InstanceSpec* out) {
     out->mutable_snapshot()->set_disk_format("qcow2");
     out->mutable_snapshot()->set_generation(static_cast<uint64_t>(i.snapshot_generation));
   }
+  for (const auto& a : view.volumes) {
+    auto* v = out->add_volumes();
+    v->set_volume_id(a.volume_id);
+    v->set_device(target_dev(a.device));
+    v->set_status(attachment_status_to_proto(a.status));
+    v->set_driver(a.connection_driver);
+    v->set_path(a.connection_path);
+    v->set_format(a.connection_format);
+  }
   set_time(out->mutable_updated_at(), i.updated_at);
 }
 
@@ -170,6 +180,24 @@ grpc::Status ComputeAgentApi::ReportInstance(grpc::ServerContext* ctx, const v1:
     r.snapshot_generation = static_cast<int64_t>(req->snapshot_generation());
     if (req->has_console_log_tail()) r.console_log_tail = req->console_log_tail();
     compute_.report(auth_.authenticate(*ctx), r);
+  });
+}
+
+grpc::Status ComputeAgentApi::ReportVolume(grpc::ServerContext* ctx, const v1::ReportVolumeRequest* req,
+                                           google::protobuf::Empty*) {
+  return rpc::serve(logger_, "ReportVolume", [&] {
+    VolumeReport r;
+    r.instance_id = req->instance_id();
+    r.volume_id = req->volume_id();
+    r.fault_message = req->fault_message();
+    switch (req->event()) {
+      case v1::VOLUME_EVENT_ATTACHED: r.event = VolumeEvent::Attached; break;
+      case v1::VOLUME_EVENT_ATTACH_FAILED: r.event = VolumeEvent::AttachFailed; break;
+      case v1::VOLUME_EVENT_DETACHED: r.event = VolumeEvent::Detached; break;
+      case v1::VOLUME_EVENT_DETACH_FAILED: r.event = VolumeEvent::DetachFailed; break;
+      default: throw invalid_argument("event must be one of ATTACHED, ATTACH_FAILED, DETACHED, DETACH_FAILED");
+    }
+    compute_.report_volume(auth_.authenticate(*ctx), r);
   });
 }
 

@@ -24,6 +24,7 @@ class ComputeAgentApi final : public v1::ComputeAgent::Service {
                                    v1::ListInstancesOnHostResponse*) override;
   grpc::Status ReportInstance(grpc::ServerContext*, const v1::ReportInstanceRequest*,
                               google::protobuf::Empty*) override;
+  grpc::Status ReportVolume(grpc::ServerContext*, const v1::ReportVolumeRequest*, google::protobuf::Empty*) override;
   grpc::Status DownloadImage(grpc::ServerContext*, const v1::DownloadImageRequest*,
                              grpc::ServerWriter<v1::DownloadImageChunk>*) override;
   grpc::Status UploadSnapshot(grpc::ServerContext*, grpc::ServerReader<v1::UploadSnapshotRequest>*,

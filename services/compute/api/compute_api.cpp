@@ -93,6 +93,7 @@ void to_proto(const ServerView& view, v1::Server* out) {
   out->set_power_state(to_proto(i.power_state));
   if (view.show_host) out->set_host(i.host);
   if (view.host) out->set_host_status(view.host_up ? v1::HOST_STATUS_UP : v1::HOST_STATUS_DOWN);
+  for (const auto& a : view.attachments) to_proto(a, out->add_volume_attachments());
   for (const auto& p : view.ports) {
     std::string key = p.network_name.empty() ? p.network_id : p.network_name;
     auto& entry = (*out->mutable_addresses())[key];
@@ -398,6 +399,34 @@ grpc::Status ComputeApi::RemoveSecurityGroup(grpc::ServerContext* ctx, const v1:
     to_proto(compute_.change_security_group(requester(*ctx), req->server(), req->security_group(), false,
                                             req->request_id()),
              resp);
+  });
+}
+
+grpc::Status ComputeApi::AttachVolume(grpc::ServerContext* ctx, const v1::AttachVolumeRequest* req,
+                                      v1::VolumeAttachment* resp) {
+  return rpc::serve(logger_, "AttachVolume", [&] {
+    AttachSpec spec;
+    spec.server = req->server();
+    spec.volume = req->volume();
+    spec.device = req->device();
+    spec.delete_on_termination = req->delete_on_termination();
+    spec.request_id = req->request_id();
+    to_proto(compute_.attach_volume(requester(*ctx), spec), resp);
+  });
+}
+
+grpc::Status ComputeApi::DetachVolume(grpc::ServerContext* ctx, const v1::DetachVolumeRequest* req,
+                                      v1::VolumeAttachment* resp) {
+  return rpc::serve(logger_, "DetachVolume", [&] {
+    to_proto(compute_.detach_volume(requester(*ctx), req->server(), req->volume(), req->request_id()), resp);
+  });
+}
+
+grpc::Status ComputeApi::ListVolumeAttachments(grpc::ServerContext* ctx, const v1::ListVolumeAttachmentsRequest* req,
+                                               v1::ListVolumeAttachmentsResponse* resp) {
+  return rpc::serve(logger_, "ListVolumeAttachments", [&] {
+    for (const auto& a : compute_.list_attachments(auth_.authenticate(*ctx), req->server()))
+      to_proto(a, resp->add_attachments());
   });
 }
 

@@ -41,6 +41,10 @@ class ComputeApi final : public v1::Compute::Service {
                                     v1::ServerSnapshot*) override;
   grpc::Status AddSecurityGroup(grpc::ServerContext*, const v1::ServerSecurityGroupRequest*, v1::Server*) override;
   grpc::Status RemoveSecurityGroup(grpc::ServerContext*, const v1::ServerSecurityGroupRequest*, v1::Server*) override;
+  grpc::Status AttachVolume(grpc::ServerContext*, const v1::AttachVolumeRequest*, v1::VolumeAttachment*) override;
+  grpc::Status DetachVolume(grpc::ServerContext*, const v1::DetachVolumeRequest*, v1::VolumeAttachment*) override;
+  grpc::Status ListVolumeAttachments(grpc::ServerContext*, const v1::ListVolumeAttachmentsRequest*,
+                                     v1::ListVolumeAttachmentsResponse*) override;
   grpc::Status ListServerActions(grpc::ServerContext*, const v1::ListServerActionsRequest*,
                                  v1::ListServerActionsResponse*) override;
 

@@ -3,6 +3,7 @@
 // domain's order; vm states differ (the proto added REBOOT last), so they map by name.
 #include "compute/v1/compute.pb.h"
 #include "services/compute/domain/instance_state.h"
+#include "services/compute/store/compute_store.h"
 
 namespace stratus::compute {
 
@@ -44,6 +45,23 @@ inline PowerState from_proto(cloud::compute::v1::PowerState s) {
   int v = static_cast<int>(s);
   if (v < 0 || v > static_cast<int>(PowerState::Crashed)) return PowerState::NoState;
   return static_cast<PowerState>(v);
+}
+
+// The attachment's status as the store spells it ("attaching", "attached", "detaching").
+inline cloud::compute::v1::AttachmentStatus attachment_status_to_proto(const std::string& s) {
+  if (s == "attaching") return cloud::compute::v1::ATTACHMENT_STATUS_ATTACHING;
+  if (s == "attached") return cloud::compute::v1::ATTACHMENT_STATUS_ATTACHED;
+  if (s == "detaching") return cloud::compute::v1::ATTACHMENT_STATUS_DETACHING;
+  return cloud::compute::v1::ATTACHMENT_STATUS_UNSPECIFIED;
+}
+
+inline void to_proto(const VolumeAttachmentRow& a, cloud::compute::v1::VolumeAttachment* out) {
+  out->set_server_id(a.instance_id);
+  out->set_volume_id(a.volume_id);
+  out->set_device(a.device);
+  out->set_status(attachment_status_to_proto(a.status));
+  out->set_delete_on_termination(a.delete_on_termination);
+  out->mutable_created_at()->set_seconds(a.created_at);
 }
 
 }  // namespace stratus::compute

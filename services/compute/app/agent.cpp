@@ -67,7 +67,8 @@ InstanceSpecView Compute::instance_spec(const Caller& caller, const std::string&
   return pool_.transact([&](pqxx::work& tx) {
     auto row = require_agent_instance(tx, caller, instance_id, false);
     if (row.agent_cleaned && row.cleanup) throw not_found("instance", instance_id);  // nothing left to do on the host
-    return InstanceSpecView{row, ImageInfo::from_json(row.image_json), store::instance_ports(tx, row.id)};
+    return InstanceSpecView{row, ImageInfo::from_json(row.image_json), store::instance_ports(tx, row.id),
+                            store::attachments_of(tx, row.id)};
   });
 }
 
@@ -77,7 +78,8 @@ std::vector<InstanceSpecView> Compute::instances_on_host(const Caller& caller, c
   return pool_.transact([&](pqxx::work& tx) {
     std::vector<InstanceSpecView> out;
     for (const auto& row : store::instances_on_host(tx, host))
-      out.push_back({row, ImageInfo::from_json(row.image_json), store::instance_ports(tx, row.id)});
+      out.push_back({row, ImageInfo::from_json(row.image_json), store::instance_ports(tx, row.id),
+                     store::attachments_of(tx, row.id)});
     return out;
   });
 }

@@ -40,6 +40,9 @@ struct Settings {
   size_t console_log_bytes = 64 * 1024;
   std::string events_exchange = "stratus.events";
   std::string casts_exchange = "stratus.casts";
+  // An attach or detach the agent has not finished by then ends (attach: the volume is
+  // available again; detach: it stays in-use), with the server action failed.
+  std::chrono::seconds volume_attach_timeout{300};
 };
 
 // A verified caller and the token it called with (to call the peers as that user, so their
@@ -94,6 +97,7 @@ struct ServerView {
   InstanceRow instance;
   std::vector<InstancePortRow> ports;
   std::vector<FloatingAddress> floating;  // best effort: empty when network cannot be asked
+  std::vector<VolumeAttachmentRow> attachments;
   std::optional<HostRow> host;            // nullopt: not placed
   bool host_up = false;
   bool show_host = false;                 // admins only
@@ -139,6 +143,20 @@ struct InstanceSpecView {
   InstanceRow instance;
   ImageInfo image;
   std::vector<InstancePortRow> ports;
+  std::vector<VolumeAttachmentRow> volumes;
+};
+
+// What the agent reports of a volume (ReportVolume).
+enum class VolumeEvent { Attached, AttachFailed, Detached, DetachFailed };
+struct VolumeReport {
+  std::string instance_id, volume_id;
+  VolumeEvent event = VolumeEvent::Attached;
+  std::string fault_message;
+};
+
+struct AttachSpec {
+  std::string server, volume, device, request_id;
+  bool delete_on_termination = false;
 };
 
 class Compute {
@@ -189,6 +207,12 @@ class Compute {
                                    bool add, const std::string& request_id);
   std::vector<ActionRow> list_actions(const auth::Caller& caller, const std::string& ref);
 
+  // ---- volumes (app/volumes.cpp): block storage reserves, the agent connects, compute completes ----
+  VolumeAttachmentRow attach_volume(const Requester& requester, const AttachSpec& spec);
+  VolumeAttachmentRow detach_volume(const Requester& requester, const std::string& server, const std::string& volume,
+                                    const std::string& request_id);
+  std::vector<VolumeAttachmentRow> list_attachments(const auth::Caller& caller, const std::string& server);
+
   // ---- server groups ----
   ServerGroupRow create_server_group(const auth::Caller& caller, const std::string& name, const std::string& policy,
                                      const std::string& request_id);
@@ -210,6 +234,7 @@ class Compute {
   InstanceSpecView instance_spec(const auth::Caller& caller, const std::string& instance_id);
   std::vector<InstanceSpecView> instances_on_host(const auth::Caller& caller, const std::string& host);
   void report(const auth::Caller& caller, const AgentReport& report);
+  void report_volume(const auth::Caller& caller, const VolumeReport& report);
   // For the byte proxies: the instance on the caller's host, and the image ids it may read or
   // the pending snapshot it may write (NOT_FOUND otherwise).
   void check_image_download(const auth::Caller& caller, const std::string& instance_id, const std::string& image_id);
@@ -231,6 +256,11 @@ class Compute {
   void advance_spawning(pqxx::work& tx, InstanceRow& row);
   void advance_deleting(pqxx::work& tx, InstanceRow& row);
   void release_ports(pqxx::work& tx, InstanceRow& row);
+  // The instance is gone from its host: its volumes are available again (or deleted, with
+  // delete_on_termination) and its attachment rows go.
+  void release_volumes(pqxx::work& tx, const InstanceRow& row);
+  // Ends attaches and detaches the agent left unfinished past volume_attach_timeout.
+  void expire_attachments();
   // Moves the instance to ERROR with `message` as its fault and gives back what the build
   // held on its host (claim; the agent removes the domain; the ports follow in reconcile).
   void fail_instance(pqxx::work& tx, InstanceRow& row, const std::string& message, int code);

@@ -7,7 +7,9 @@
 //                     silent past spawn_timeout, or a port DOWN past vif_plugged_timeout after
 //                     the spawn -> ERROR naming it.
 //   deleting          release the ports; DELETED once the agent removed the domain, or at
-//                     once when there is no host or it is down (the agent cleans up at resync).
+//                     once when there is no host or it is down (the agent cleans up at resync);
+//                     then its volumes are available again (or deleted: delete_on_termination).
+//   attachments       an attach or detach unfinished past volume_attach_timeout ends.
 //   ERROR + cleanup   release the ports a failed build left.
 #include <set>
 
@@ -42,6 +44,7 @@ void Compute::reconcile() {
       logger_.warn("instance step failed; next pass retries", {{"instance", id}, {"error", e.what()}});
     }
   }
+  expire_attachments();
 }
 
 void Compute::on_port_changed(const std::string& port_id, const std::string& device_id) {
@@ -228,6 +231,7 @@ void Compute::advance_deleting(pqxx::work& tx, InstanceRow& row) {
     host_gone = !host || !host_up(*host, store::now_seconds(tx));
   }
   if (!row.agent_cleaned && !host_gone) return;  // the agent reports when the domain is gone
+  release_volumes(tx, row);  // only now: the domain no longer holds the disks
   Status before = row.status;
   row.status = on_deleted(row.status);
   row.deleted_at = store::now_seconds(tx);

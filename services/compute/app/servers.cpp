@@ -57,6 +57,7 @@ ServerView Compute::view_of(pqxx::work& tx, const Caller& caller, const Instance
   ServerView v;
   v.instance = row;
   v.ports = store::instance_ports(tx, row.id);
+  v.attachments = store::attachments_of(tx, row.id);
   if (!row.host.empty()) {
     v.host = store::find_host(tx, row.host);
     if (v.host) v.host_up = host_up(*v.host, store::now_seconds(tx));

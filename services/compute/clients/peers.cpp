@@ -7,13 +7,16 @@ namespace stratus::compute {
 
 namespace img = cloud::image::v1;
 namespace net = cloud::network::v1;
+namespace bs = cloud::block_storage::v1;
 
 Peers::Peers(std::shared_ptr<grpc::Channel> image, std::shared_ptr<grpc::Channel> network,
-             identity_client::IdentityConnection& identity, std::chrono::milliseconds timeout)
+             std::shared_ptr<grpc::Channel> block_storage, identity_client::IdentityConnection& identity,
+             std::chrono::milliseconds timeout)
     : identity_(identity),
       timeout_(timeout),
       images_(img::Images::NewStub(image)),
-      network_(net::Network::NewStub(network)) {}
+      network_(net::Network::NewStub(network)),
+      block_storage_(bs::BlockStorage::NewStub(block_storage)) {}
 
 void Peers::prepare(grpc::ClientContext& context, const std::string& token) {
   context.set_deadline(std::chrono::system_clock::now() + timeout_);
@@ -112,6 +115,37 @@ std::vector<net::FloatingIp> Peers::floating_ips_of_port(const std::string& port
   request.set_port(port_id);
   auto response = call(*this, *network_, &net::Network::Stub::ListFloatingIps, "", request, "network service");
   return {response.floating_ips().begin(), response.floating_ips().end()};
+}
+
+bs::Volume Peers::get_volume(const std::string& token, const std::string& volume) {
+  bs::GetVolumeRequest request;
+  request.set_volume(volume);
+  return call(*this, *block_storage_, &bs::BlockStorage::Stub::GetVolume, token, request, "volume");
+}
+
+bs::VolumeConnection Peers::reserve_volume(const bs::ReserveVolumeRequest& r) {
+  return call(*this, *block_storage_, &bs::BlockStorage::Stub::ReserveVolume, "", r, "volume");
+}
+
+bs::Volume Peers::complete_attachment(const bs::AttachmentRequest& r) {
+  return call(*this, *block_storage_, &bs::BlockStorage::Stub::CompleteAttachment, "", r, "volume");
+}
+
+bs::Volume Peers::begin_detach(const bs::AttachmentRequest& r) {
+  return call(*this, *block_storage_, &bs::BlockStorage::Stub::BeginDetach, "", r, "volume");
+}
+
+bs::Volume Peers::release_volume(const bs::AttachmentRequest& r) {
+  return call(*this, *block_storage_, &bs::BlockStorage::Stub::ReleaseVolume, "", r, "volume");
+}
+
+bool Peers::delete_volume(const std::string& volume_id) {
+  bs::DeleteVolumeRequest request;
+  request.set_volume(volume_id);
+  auto status = invoke(*this, *block_storage_, &bs::BlockStorage::Stub::DeleteVolume, "", request);
+  if (status.error_code() == grpc::StatusCode::NOT_FOUND) return false;
+  rpc::check(status, "volume");
+  return true;
 }
 
 }  // namespace stratus::compute

@@ -1,6 +1,7 @@
 #pragma once
 // The services compute calls: image (is the image there and active, its bytes for the agent,
-// snapshots) and network (security groups, networks, ports). Each call takes the token to
+// snapshots), network (security groups, networks, ports) and block storage (volumes and their
+// attachments). Each call takes the token to
 // call with: the user's own (so the peer applies its tenant walls to what the user names) or
 // empty for compute's service token (creating, binding and deleting the instance's ports,
 // registering snapshots). Non-OK answers become stratus::Error with the peer's code.
@@ -12,6 +13,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "common/identity_client/identity_client.h"
+#include "block_storage/v1/block_storage.grpc.pb.h"
 #include "image/v1/image.grpc.pb.h"
 #include "network/v1/network.grpc.pb.h"
 
@@ -20,7 +22,7 @@ namespace stratus::compute {
 class Peers {
  public:
   Peers(std::shared_ptr<grpc::Channel> image, std::shared_ptr<grpc::Channel> network,
-        identity_client::IdentityConnection& identity, std::chrono::milliseconds timeout = std::chrono::seconds(10));
+        std::shared_ptr<grpc::Channel> block_storage, identity_client::IdentityConnection& identity, std::chrono::milliseconds timeout = std::chrono::seconds(10));
 
   cloud::image::v1::Image get_image(const std::string& token, const std::string& image);
   cloud::image::v1::Image register_snapshot(const cloud::image::v1::RegisterSnapshotRequest& request);
@@ -38,6 +40,16 @@ class Peers {
   bool delete_port(const std::string& port_id);
   std::vector<cloud::network::v1::FloatingIp> floating_ips_of_port(const std::string& port_id);
 
+  // The user's volume by id or name (the user's token: block storage's tenant wall).
+  cloud::block_storage::v1::Volume get_volume(const std::string& token, const std::string& volume);
+  // The attachment calls, with compute's service token (see proto/block_storage).
+  cloud::block_storage::v1::VolumeConnection reserve_volume(const cloud::block_storage::v1::ReserveVolumeRequest& r);
+  cloud::block_storage::v1::Volume complete_attachment(const cloud::block_storage::v1::AttachmentRequest& r);
+  cloud::block_storage::v1::Volume begin_detach(const cloud::block_storage::v1::AttachmentRequest& r);
+  cloud::block_storage::v1::Volume release_volume(const cloud::block_storage::v1::AttachmentRequest& r);
+  // Deletes a volume of any project by id (delete-on-termination); false when already gone.
+  bool delete_volume(const std::string& volume_id);
+
   // Sets deadline and authorization (empty token: the service token).
   void prepare(grpc::ClientContext& context, const std::string& token);
 
@@ -46,6 +58,7 @@ class Peers {
   std::chrono::milliseconds timeout_;
   std::unique_ptr<cloud::image::v1::Images::Stub> images_;
   std::unique_ptr<cloud::network::v1::Network::Stub> network_;
+  std::unique_ptr<cloud::block_storage::v1::BlockStorage::Stub> block_storage_;
 };
 
 }  // namespace stratus::compute

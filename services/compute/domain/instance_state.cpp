@@ -17,7 +17,8 @@ constexpr PowerState kPowerStates[] = {PowerState::NoState, PowerState::Running,
                                        PowerState::Shutdown, PowerState::Crashed};
 constexpr Action kActions[] = {Action::Start,    Action::Stop,          Action::Reboot,
                                Action::RebootHard, Action::Delete,      Action::Snapshot,
-                               Action::AddSecurityGroup, Action::RemoveSecurityGroup, Action::ConsoleLog};
+                               Action::AddSecurityGroup, Action::RemoveSecurityGroup, Action::ConsoleLog,
+                               Action::AttachVolume, Action::DetachVolume};
 
 bool is_one_of(VmState value, std::initializer_list<VmState> allowed) {
   for (VmState a : allowed)
@@ -37,6 +38,8 @@ const char* verb(Action action) {
     case Action::AddSecurityGroup: return "add a security group to";
     case Action::RemoveSecurityGroup: return "remove a security group from";
     case Action::ConsoleLog: return "show the console log of";
+    case Action::AttachVolume: return "attach a volume to";
+    case Action::DetachVolume: return "detach a volume from";
   }
   return "change";
 }
@@ -55,6 +58,10 @@ bool allowed(const Status& s, Action action) {
     case Action::RemoveSecurityGroup: return s.vm != VmState::Deleted && s.task != TaskState::Deleting;
     case Action::ConsoleLog:
       return is_one_of(s.vm, {VmState::Active, VmState::Shutoff, VmState::Rebooting, VmState::Error});
+    // Live into a running guest, or into the definition of a stopped one; never while a
+    // task (a reboot, a snapshot) may redefine or pause the domain.
+    case Action::AttachVolume:
+    case Action::DetachVolume: return idle && is_one_of(s.vm, {VmState::Active, VmState::Shutoff});
     case Action::Delete: return true;
   }
   return false;
@@ -116,6 +123,8 @@ const char* to_string(Action action) {
     case Action::AddSecurityGroup: return "add-security-group";
     case Action::RemoveSecurityGroup: return "remove-security-group";
     case Action::ConsoleLog: return "console-log";
+    case Action::AttachVolume: return "attach-volume";
+    case Action::DetachVolume: return "detach-volume";
   }
   return "delete";
 }
@@ -167,7 +176,9 @@ Status begin(const Status& current, Action action) {
       return {current.vm, TaskState::Deleting};
     case Action::AddSecurityGroup:
     case Action::RemoveSecurityGroup:
-    case Action::ConsoleLog: return current;
+    case Action::ConsoleLog:
+    case Action::AttachVolume:
+    case Action::DetachVolume: return current;
   }
   return current;
 }

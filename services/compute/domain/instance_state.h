@@ -16,7 +16,10 @@ enum class TaskState {
   Deleting
 };
 enum class PowerState { NoState, Running, Paused, Shutdown, Crashed };
-enum class Action { Start, Stop, Reboot, RebootHard, Delete, Snapshot, AddSecurityGroup, RemoveSecurityGroup, ConsoleLog };
+enum class Action {
+  Start, Stop, Reboot, RebootHard, Delete, Snapshot, AddSecurityGroup, RemoveSecurityGroup, ConsoleLog,
+  AttachVolume, DetachVolume
+};
 
 struct Status {
   VmState vm = VmState::Building;
@@ -30,7 +33,7 @@ struct Status {
 //   "powering-off", "powering-on", "rebooting", "rebooting_hard", "image_snapshot", "deleting".
 // PowerState: nova's "nostate", "running", "paused", "shutdown", "crashed".
 // Action: "start", "stop", "reboot", "reboot-hard", "delete", "snapshot", "add-security-group",
-//   "remove-security-group", "console-log".
+//   "remove-security-group", "console-log", "attach-volume", "detach-volume".
 const char* to_string(VmState state);
 const char* to_string(TaskState state);
 const char* to_string(PowerState state);
@@ -54,6 +57,7 @@ std::string api_status(const Status& status);
 //   Snapshot:   ACTIVE or SHUTOFF, no task.
 //   Add/RemoveSecurityGroup: any state but DELETED and not while deleting.
 //   ConsoleLog: ACTIVE, SHUTOFF, REBOOT or ERROR (any task).
+//   Attach/DetachVolume: ACTIVE or SHUTOFF, no task.
 //   Delete:     EVERY state (idempotent), including ERROR, DELETED and while another task runs.
 void check_action(const Status& current, Action action, const std::string& instance_name);
 

@@ -641,6 +641,79 @@ std::optional<std::string> instance_of_port(pqxx::work& tx, const std::string& p
   return rows[0][0].as<std::string>();
 }
 
+// ---------------------------------------------------------------- volume attachments
+
+namespace {
+const char* const kAttachmentColumns =
+    "volume_id::text, instance_id::text, device, status, connection_driver, connection_path, connection_format, "
+    "delete_on_termination, extract(epoch from created_at)::bigint, extract(epoch from updated_at)::bigint";
+
+VolumeAttachmentRow attachment_from(const pqxx::row& r) {
+  VolumeAttachmentRow a;
+  a.volume_id = r[0].as<std::string>();
+  a.instance_id = r[1].as<std::string>();
+  a.device = r[2].as<std::string>();
+  a.status = r[3].as<std::string>();
+  a.connection_driver = r[4].as<std::string>();
+  a.connection_path = r[5].as<std::string>();
+  a.connection_format = r[6].as<std::string>();
+  a.delete_on_termination = r[7].as<bool>();
+  a.created_at = r[8].as<int64_t>();
+  a.updated_at = r[9].as<int64_t>();
+  return a;
+}
+
+std::vector<VolumeAttachmentRow> attachments_from(const pqxx::result& rows) {
+  std::vector<VolumeAttachmentRow> out;
+  for (const auto& r : rows) out.push_back(attachment_from(r));
+  return out;
+}
+}  // namespace
+
+void insert_attachment(pqxx::work& tx, const VolumeAttachmentRow& a) {
+  try {
+    tx.exec_params("INSERT INTO volume_attachments (volume_id, instance_id, device, status, connection_driver, "
+                   "connection_path, connection_format, delete_on_termination) VALUES ($1::uuid, $2::uuid, $3, $4, "
+                   "$5, $6, $7, $8)",
+                   a.volume_id, a.instance_id, a.device, a.status, a.connection_driver, a.connection_path,
+                   a.connection_format, a.delete_on_termination);
+  } catch (const pqxx::unique_violation&) {
+    throw already_exists("device", a.device);
+  }
+}
+
+std::vector<VolumeAttachmentRow> attachments_of(pqxx::work& tx, const std::string& instance_id) {
+  return attachments_from(tx.exec_params(std::string("SELECT ") + kAttachmentColumns +
+                                             " FROM volume_attachments WHERE instance_id = $1::uuid ORDER BY device",
+                                         instance_id));
+}
+
+std::optional<VolumeAttachmentRow> find_attachment(pqxx::work& tx, const std::string& volume_id) {
+  if (!is_uuid(volume_id)) return std::nullopt;
+  auto rows = tx.exec_params(std::string("SELECT ") + kAttachmentColumns +
+                                 " FROM volume_attachments WHERE volume_id = $1::uuid",
+                             volume_id);
+  if (rows.empty()) return std::nullopt;
+  return attachment_from(rows[0]);
+}
+
+void set_attachment_status(pqxx::work& tx, const std::string& volume_id, const std::string& status) {
+  tx.exec_params("UPDATE volume_attachments SET status = $2, updated_at = now() WHERE volume_id = $1::uuid",
+                 volume_id, status);
+}
+
+void delete_attachment(pqxx::work& tx, const std::string& volume_id) {
+  tx.exec_params("DELETE FROM volume_attachments WHERE volume_id = $1::uuid", volume_id);
+}
+
+std::vector<VolumeAttachmentRow> stale_attachments(pqxx::work& tx, const std::string& status,
+                                                   int64_t older_than_seconds) {
+  return attachments_from(tx.exec_params(std::string("SELECT ") + kAttachmentColumns +
+                                             " FROM volume_attachments WHERE status = $1 AND updated_at < now() - "
+                                             "make_interval(secs => $2) ORDER BY volume_id",
+                                         status, older_than_seconds));
+}
+
 // ---------------------------------------------------------------- quotas
 
 QuotaLimits quota_of(pqxx::work& tx, const std::string& project_id, const QuotaLimits& defaults) {

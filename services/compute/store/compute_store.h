@@ -106,6 +106,14 @@ struct InstancePortRow {
   std::string status = "DOWN";
 };
 
+struct VolumeAttachmentRow {
+  std::string volume_id, instance_id, device;  // device: /dev/vdb ...
+  std::string status = "attaching";            // attaching, attached, detaching
+  std::string connection_driver, connection_path, connection_format;
+  bool delete_on_termination = false;
+  int64_t created_at = 0, updated_at = 0;
+};
+
 struct QuotaLimits {
   int instances = 10, cores = 20, ram_mib = 51200, key_pairs = 100, server_groups = 10;  // -1: unlimited
 };
@@ -209,6 +217,17 @@ void set_port_status(pqxx::work& tx, const std::string& port_id, const std::stri
 void delete_instance_port(pqxx::work& tx, const std::string& instance_id, const std::string& port_id);
 // The instance a port belongs to, if any.
 std::optional<std::string> instance_of_port(pqxx::work& tx, const std::string& port_id);
+
+// ---- volume attachments ----
+// ALREADY_EXISTS when the device is taken on the instance (the unique index).
+void insert_attachment(pqxx::work& tx, const VolumeAttachmentRow& a);
+std::vector<VolumeAttachmentRow> attachments_of(pqxx::work& tx, const std::string& instance_id);
+std::optional<VolumeAttachmentRow> find_attachment(pqxx::work& tx, const std::string& volume_id);
+void set_attachment_status(pqxx::work& tx, const std::string& volume_id, const std::string& status);
+void delete_attachment(pqxx::work& tx, const std::string& volume_id);
+// Attachments in `status` unchanged for `older_than_seconds` (an agent that never answered).
+std::vector<VolumeAttachmentRow> stale_attachments(pqxx::work& tx, const std::string& status,
+                                                   int64_t older_than_seconds);
 
 // ---- quotas ----
 QuotaLimits quota_of(pqxx::work& tx, const std::string& project_id, const QuotaLimits& defaults);
