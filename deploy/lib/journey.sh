@@ -16,9 +16,9 @@ JOURNEY_STEPS=(
   "compute-agent,network-agent,cloudctl:server journey_server_fip  a floating IP from public is associated with journey-vm"
   "compute-agent,network-agent,cloudctl:server journey_server_ssh  cloud-outside: ssh -i KEY cloud@FLOATING_IP hostname prints journey-vm"
   "compute-agent,network-agent,cloudctl:server journey_console_log journey-vm's console log prints the host key that its sshd offers"
+  "compute-agent,block-storage,cloudctl:volume journey_volume a 1 GiB volume is attached to journey-vm, seen in the guest as /dev/vdb, detached (gone in the guest) and deleted (file gone)"
   "compute-agent,network-agent,cloudctl:server journey_server_delete journey-vm is deleted (--wait), its floating IP and key pair released"
   "compute-agent,network-agent,cloudctl:server journey_server_audit nothing of journey-vm is left: libvirt domain, instance directory, OVS interface, port"
-  "block-storage,cloudctl:volume journey_volume     the demo user makes a 1 GiB volume (available, its file on the backend) and deletes it (file gone)"
 )
 
 journey_whoami() { cloudctl --profile demo whoami; }
@@ -133,12 +133,13 @@ journey_server_fip() {
   echo "floating IP $address -> journey-vm ($(as_demo --json floating-ip show "$address" | jq -r .fixed_ip_address))"
 }
 
-# journey_ssh ADDRESS COMMAND...: one SSH attempt from cloud-outside with the journey's key.
-journey_ssh() {
-  local address=$1; shift
+# journey_ssh_as USER ADDRESS COMMAND...: one SSH attempt from cloud-outside with the journey's key.
+journey_ssh_as() {
+  local user=$1 address=$2; shift 2
   in_outside timeout 20 ssh -F /dev/null -i "$(journey_key_file)" -o StrictHostKeyChecking=no \
-    -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o ConnectTimeout=5 -o LogLevel=ERROR "cloud@$address" "$@"
+    -o UserKnownHostsFile=/dev/null -o BatchMode=yes -o ConnectTimeout=5 -o LogLevel=ERROR "$user@$address" "$@"
 }
+journey_ssh() { journey_ssh_as cloud "$@"; }
 
 # The guest boots a few seconds after ACTIVE (TCG) and then starts dropbear: try until it answers.
 journey_server_ssh() {
@@ -224,20 +225,31 @@ journey_server_audit() {
   echo "no domain, instance directory, OVS interface, port or floating IP of journey-vm $id is left"
 }
 
-# journey_volume: a volume's life on its own (attaching it to a server is the next slice).
+# journey_volume: a volume on journey-vm and off again, seen from inside the guest (as root:
+# the guest authorises the key for root too, and block devices are root's).
 journey_volume() {
-  local volume id status file
+  local volume id status file address rc=0
+  id=$(journey_recall server-id)
+  address=$(journey_recall fip-address)
+  [[ -n $id && -n $address ]] || { echo "no server or floating IP from the earlier steps"; return 1; }
   if as_demo --json volume show journey-volume >/dev/null 2>&1; then as_demo volume delete journey-volume || return 1; fi
   volume=$(as_demo --json volume create journey-volume --size 1 --description "deploy/cloud journey") || return 1
   id=$(jq -r .id <<<"$volume")
   status=$(jq -r .status <<<"$volume")
   file=$STRATUS_STATE/volumes/volume-$id.qcow2
   [[ $status == VOLUME_STATUS_AVAILABLE ]] || { echo "volume $id is $status, not available"; as_demo volume delete "$id"; return 1; }
-  [[ $(qemu-img info --output=json "$file" | jq -r '."virtual-size"') == 1073741824 ]] ||
+  [[ $(qemu-img info -U --output=json "$file" | jq -r '."virtual-size"') == 1073741824 ]] ||
     { echo "$file is not a 1 GiB qcow2"; as_demo volume delete "$id"; return 1; }
+  as_demo volume attach "$id" "$JOURNEY_SERVER" --wait >/dev/null || { as_demo volume delete "$id"; return 1; }
+  # 1 GiB = 2097152 sectors; the serial is the volume id (virtio keeps its first 20 characters).
+  journey_ssh_as root "$address" "test \$(cat /sys/block/vdb/size) = 2097152 && grep -q ${id:0:20} /sys/block/vdb/serial" ||
+    { echo "the guest has no 1 GiB /dev/vdb with serial ${id:0:20}"; rc=1; }
+  as_demo volume detach "$id" --wait >/dev/null || rc=1
+  journey_ssh_as root "$address" "test ! -e /sys/block/vdb" || { echo "/dev/vdb is still in the guest after the detach"; rc=1; }
   as_demo volume delete "$id" >/dev/null || return 1
   [[ ! -e $file ]] || { echo "$file is still there after the delete"; return 1; }
-  echo "volume $id: available, 1 GiB qcow2 at $file, deleted and gone"
+  ((rc == 0)) && echo "volume $id: attached to $JOURNEY_SERVER as /dev/vdb (1 GiB in the guest), detached, deleted, file gone"
+  return "$rc"
 }
 
 # journey_needs_met NEEDS: every requirement of a step holds.

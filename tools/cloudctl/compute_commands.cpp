@@ -104,29 +104,6 @@ void print_list(CommandContext& ctx, const google::protobuf::RepeatedPtrField<T>
 
 // ---- waiting ----
 
-// One status line on stderr, rewritten in place; only on a terminal and without --json.
-class StatusLine {
- public:
-  explicit StatusLine(bool enabled) : enabled_(enabled) {}
-  ~StatusLine() {
-    if (drawn_) std::fputc('\n', stderr);
-  }
-  void show(const std::string& text) {
-    if (!enabled_ || text == last_) return;
-    std::fprintf(stderr, "\r\033[K%s", text.c_str());
-    std::fflush(stderr);
-    last_ = text;
-    drawn_ = true;
-  }
-
- private:
-  bool enabled_;
-  bool drawn_ = false;
-  std::string last_;
-};
-
-bool show_progress(CommandContext& ctx) { return !ctx.output.json() && ::isatty(STDERR_FILENO); }
-
 int64_t now_seconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }

@@ -83,8 +83,6 @@ class ProgressBar {
   std::chrono::steady_clock::time_point last_draw_;
 };
 
-bool show_progress(CommandContext& ctx) { return !ctx.output.json() && ::isatty(STDERR_FILENO); }
-
 void check_transfer(const grpc::Status& status) {
   if (!status.ok()) throw CloudError(status_code_name(status.error_code()), status.error_message());
 }

@@ -1,9 +1,13 @@
-// Commands of the block-storage service: volume create, list, show, set, delete. Handlers turn
-// arguments into requests and responses into output; --json prints the API objects as they are.
+// Commands of the block-storage service: volume create, list, show, set, delete, and attach /
+// detach (through compute, as the server's owner asks for it). Handlers turn arguments into
+// requests and responses into output; --json prints the API objects as they are.
 #include <algorithm>
 #include <cctype>
+#include <chrono>
+#include <thread>
 
 #include "block_storage/v1/block_storage.grpc.pb.h"
+#include "compute/v1/compute.grpc.pb.h"
 #include "tools/cloudctl/commands.h"
 #include "tools/cloudctl/compute_logic.h"
 #include "tools/cloudctl/handler_support.h"
@@ -19,7 +23,10 @@ const std::string kService = "block-storage";
 
 const std::vector<std::string> kVolumeFields{"id",          "name",       "status",     "size_gib",  "availability_zone",
                                              "description", "project_id", "backend",    "fault.message",
+                                             "attachment.instance_id", "attachment.device",
                                              "created_at",  "updated_at"};
+const std::vector<std::string> kAttachmentFields{"server_id", "volume_id", "device", "status",
+                                                 "delete_on_termination"};
 const std::vector<std::string> kVolumeColumns{"id", "name", "status", "size_gib", "availability_zone"};
 
 // VOLUME_STATUS_IN_USE -> "in-use": the spelling the service's docs and Cinder use.
@@ -87,6 +94,75 @@ void volume_delete(CommandContext& ctx) {
   call_service(ctx, kService, &Stub::DeleteVolume, request);
 }
 
+bv1::Volume get_volume(CommandContext& ctx, const std::string& ref) {
+  bv1::GetVolumeRequest request;
+  request.set_volume(ref);
+  return call_service(ctx, kService, &Stub::GetVolume, request);
+}
+
+// Polls the volume until it is `want`. Back to available while waiting for in-use means the
+// attach failed (compute's server actions say why); error is an error either way.
+void wait_volume(CommandContext& ctx, const std::string& volume_id, bv1::VolumeStatus want, const std::string& server) {
+  StatusLine line(show_progress(ctx));
+  const auto started = std::chrono::steady_clock::now();
+  while (true) {
+    auto volume = get_volume(ctx, volume_id);
+    if (volume.status() == want) return;
+    const std::string status = status_cell(volume, bv1::VolumeStatus_Name(volume.status()));
+    if (volume.status() == bv1::VOLUME_STATUS_ERROR ||
+        (want == bv1::VOLUME_STATUS_IN_USE && volume.status() == bv1::VOLUME_STATUS_AVAILABLE) ||
+        (want == bv1::VOLUME_STATUS_AVAILABLE && volume.status() == bv1::VOLUME_STATUS_IN_USE))
+      throw CloudError("FAILED", "volume " + volume.name() + " is " + status + ": see `cloudctl server actions " +
+                                     server + "` for why");
+    auto seconds = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - started);
+    line.show("volume " + volume.name() + " " + status + " (" + std::to_string(seconds.count()) + " s)");
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+}
+
+const CellFormats& attachment_formats() {
+  static const CellFormats f{{"status", [](const google::protobuf::Message&, const std::string& text) {
+                                const std::string prefix = "ATTACHMENT_STATUS_";
+                                std::string s = text.rfind(prefix, 0) == 0 ? text.substr(prefix.size()) : text;
+                                std::transform(s.begin(), s.end(), s.begin(),
+                                               [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+                                return s;
+                              }}};
+  return f;
+}
+
+void volume_attach(CommandContext& ctx) {
+  namespace cv1 = cloud::compute::v1;
+  cv1::AttachVolumeRequest request;
+  request.set_volume(argument(ctx, 0));
+  request.set_server(argument(ctx, 1));
+  request.set_device(ctx.args.value_or("device", ""));
+  request.set_delete_on_termination(ctx.args.flag("delete-on-termination"));
+  auto attachment = call_service(ctx, "compute", &cv1::Compute::Stub::AttachVolume, request);
+  if (ctx.args.flag("wait")) {
+    wait_volume(ctx, attachment.volume_id(), bv1::VOLUME_STATUS_IN_USE, argument(ctx, 1));
+    attachment.set_status(cv1::ATTACHMENT_STATUS_ATTACHED);
+  }
+  ctx.output.object(attachment, kAttachmentFields, attachment_formats());
+}
+
+// The volume knows its server: detach asks compute to take it off that one.
+void volume_detach(CommandContext& ctx) {
+  namespace cv1 = cloud::compute::v1;
+  auto volume = get_volume(ctx, argument(ctx, 0));
+  if (!volume.has_attachment())
+    throw CloudError("FAILED_PRECONDITION", "volume " + volume.name() + " is not attached to a server");
+  cv1::DetachVolumeRequest request;
+  request.set_server(volume.attachment().instance_id());
+  request.set_volume(volume.id());
+  auto attachment = call_service(ctx, "compute", &cv1::Compute::Stub::DetachVolume, request);
+  if (ctx.args.flag("wait")) {
+    wait_volume(ctx, volume.id(), bv1::VOLUME_STATUS_AVAILABLE, volume.attachment().instance_id());
+    return;
+  }
+  ctx.output.object(attachment, kAttachmentFields, attachment_formats());
+}
+
 }  // namespace
 
 void add_volume_commands(CommandTable& table) {
@@ -100,6 +176,12 @@ void add_volume_commands(CommandTable& table) {
   table.add({{"volume", "set"}, {"VOLUME"}, {}, {value_option("name"), value_option("description")},
              "[--name N] [--description D]", "rename a volume or change its description", volume_set});
   table.add({{"volume", "delete"}, {"VOLUME"}, {}, {}, "", "delete an available or error volume", volume_delete});
+  table.add({{"volume", "attach"}, {"VOLUME", "SERVER"}, {},
+             {value_option("device"), flag_option("delete-on-termination"), flag_option("wait")},
+             "[--device /dev/vdX] [--delete-on-termination] [--wait]",
+             "attach a volume to a server (live if it runs); --wait until in-use", volume_attach});
+  table.add({{"volume", "detach"}, {"VOLUME"}, {}, {flag_option("wait")}, "[--wait]",
+             "detach a volume from its server; --wait until available", volume_detach});
 }
 
 }  // namespace stratus::cloudctl
