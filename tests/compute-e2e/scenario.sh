@@ -9,8 +9,10 @@
 # the console log shows the host key sshd offers; web-1 reaches web-2 on the tenant network by
 # ICMP (allowed within the group) but not on tcp/8080 until a rule allows it, and the outside
 # world never does; a file written to web-1's disk survives stop/start; web-1's snapshot boots
-# web-3 with the file; the floating IP moves to web-3; everything is deleted and the audit
-# finds no domain, instance directory, OVS interface, flow, port, floating IP or claim left.
+# web-3 with the file; the floating IP moves to web-3; a volume gets a file system and a file on
+# web-1, is refused to web-2 while in use, stays across stop/start, is available again when web-1
+# is deleted and shows the file on web-3; everything is deleted and the audit finds no domain,
+# instance directory, OVS interface, flow, port, floating IP, volume or claim left.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 for lib in common external services journey; do
@@ -24,6 +26,7 @@ work=$(mktemp -d /tmp/compute-e2e.XXXXXX)
 KEY=$work/KeypairOne.pem
 GROUP=web-sg-$$            # unique per run: a crashed run's group never collides
 SNAPSHOT=web-1-snap-$$
+VOLUME=web-data-$$
 MARK="written-by-compute-e2e-$$"
 SSH_TIMEOUT=${STRATUS_E2E_SSH_TIMEOUT:-180}
 
@@ -62,13 +65,14 @@ fixed_ip() { server_field "$1" '[.addresses[].addresses[] | select(.type != "flo
 host_usage() { admin --json host show "$(hostname -s)" | jq -c '{vcpus_used, ram_mib_used, disk_gib_used, instances}'; }
 
 # ---- cleanup: whatever this run made, in any state; then the audit -------------------------
-server_ids=() port_ids=() fip_id="" snapshot_id=""
+server_ids=() port_ids=() fip_id="" snapshot_id="" volume_id=""
 cleanup() {
   local id
   if [[ ${STRATUS_E2E_KEEP:-0} == 1 ]]; then echo "compute-e2e: kept everything (STRATUS_E2E_KEEP=1) and $work"; return; fi
   for id in "${server_ids[@]}"; do demo server delete "$id" --wait >/dev/null 2>&1 || true; done
   [[ -z $fip_id ]] || demo floating-ip delete "$fip_id" >/dev/null 2>&1 || true
   [[ -z $snapshot_id ]] || demo image delete "$snapshot_id" >/dev/null 2>&1 || true
+  [[ -z $volume_id ]] || demo volume delete "$volume_id" >/dev/null 2>&1 || true
   demo security-group delete "$GROUP" >/dev/null 2>&1 || true
   demo keypair delete KeypairOne >/dev/null 2>&1 || true
   rm -rf "$work"
@@ -91,9 +95,13 @@ audit() {
     ! demo port show "$port" >/dev/null 2>&1 || left+=("port $port (and its fixed IP)")
   done
   [[ -z $fip_id ]] || ! demo floating-ip show "$fip_id" >/dev/null 2>&1 || left+=("floating IP $fip_id")
+  if [[ -n $volume_id ]]; then
+    ! demo volume show "$volume_id" >/dev/null 2>&1 || left+=("volume $volume_id")
+    [[ ! -e $STRATUS_STATE/volumes/volume-$volume_id.qcow2 ]] || left+=("the volume file of $volume_id")
+  fi
   [[ $(host_usage) == "$usage_before" ]] || left+=("claims: host usage $(host_usage), was $usage_before")
   ((${#left[@]} == 0)) || { printf 'compute-e2e: left behind: %s\n' "${left[@]}" >&2; exit 1; }
-  step "audit: no domain, instance directory, OVS interface, flow, port, fixed or floating IP, or claim is left"
+  step "audit: no domain, instance directory, OVS interface, flow, port, fixed or floating IP, volume or claim is left"
 }
 
 # ---- the guide ---------------------------------------------------------------------------------
@@ -155,6 +163,15 @@ ssh_until root "$address" web-2 "$http_get"
   fail "the outside reached web-1:8080, which only the group may"
 step "web-1 -> web-2: ping allowed, tcp/8080 only after the group rule; the outside still cannot"
 
+# A volume: a file system and a file from inside web-1, as root (block devices are root's).
+volume_id=$(demo --json volume create "$VOLUME" --size 1 | jq -r .id)
+demo volume attach "$VOLUME" web-1 --wait >/dev/null
+ssh_as root "$address" "mke2fs -q /dev/vdb >/dev/null && mkdir -p /mnt/data && mount /dev/vdb /mnt/data && echo $MARK > /mnt/data/proof && sync && umount /mnt/data" ||
+  fail "cannot make a file system on web-1's /dev/vdb"
+if out=$(demo volume attach "$VOLUME" web-2 2>&1); then fail "$VOLUME was attached to web-2 while in use on web-1"; fi
+grep -q "web-1" <<<"$out" || fail "the refusal to attach $VOLUME to web-2 does not name web-1: $out"
+step "$VOLUME ($volume_id) attached to web-1 as /dev/vdb with a file on it; refused to web-2 while in use"
+
 # The root disk keeps what the guest writes across stop/start (the guest runs from RAM: the
 # file goes to the disk's FAT partition).
 ssh_as root "$address" "mkdir -p /mnt && mount /dev/vda1 /mnt && echo $MARK > /mnt/e2e.txt && umount /mnt" || fail "cannot write web-1's disk"
@@ -162,7 +179,8 @@ demo server stop web-1 --wait >/dev/null
 [[ $(server_field web-1 .vm_state) == VM_STATE_SHUTOFF ]] || fail "web-1 is $(server_field web-1 .vm_state) after stop"
 demo server start web-1 --wait >/dev/null
 ssh_until root "$address" "$MARK" "mkdir -p /mnt && mount -o ro /dev/vda1 /mnt && cat /mnt/e2e.txt; umount /mnt"
-step "web-1's file survives stop/start"
+ssh_until root "$address" "$MARK" "mkdir -p /mnt/data && mount -o ro /dev/vdb /mnt/data && cat /mnt/data/proof; umount /mnt/data"
+step "web-1's file, and its volume with the file on it, survive stop/start"
 
 snapshot=$(demo --json server snapshot web-1 "$SNAPSHOT" --wait)
 snapshot_id=$(jq -r .image_id <<<"$snapshot")
@@ -180,11 +198,25 @@ ssh_until cloud "$address" web-3 hostname
 ssh_until root "$address" "$MARK" "mkdir -p /mnt && mount -o ro /dev/vda1 /mnt && cat /mnt/e2e.txt; umount /mnt"
 step "floating IP $address moved to web-3; web-3 has web-1's file"
 
-for id in "${server_ids[@]}"; do demo server delete "$id" --wait >/dev/null; done
+# The volume outlives web-1 and brings its file to web-3.
+demo server delete web-1 --wait >/dev/null
+[[ $(demo --json volume show "$VOLUME" | jq -r .status) == VOLUME_STATUS_AVAILABLE ]] ||
+  fail "$VOLUME is $(demo --json volume show "$VOLUME" | jq -r .status) after web-1 was deleted, not available"
+demo volume attach "$VOLUME" web-3 --wait >/dev/null
+ssh_until root "$address" "$MARK" "mkdir -p /mnt/data && mount -o ro /dev/vdb /mnt/data && cat /mnt/data/proof; umount /mnt/data"
+demo volume detach "$VOLUME" --wait >/dev/null
+ssh_as root "$address" "test ! -e /sys/block/vdb" || fail "/dev/vdb is still in web-3 after the detach"
+demo volume delete "$VOLUME" >/dev/null
+step "web-1 deleted: $VOLUME available again, on web-3 with web-1's file, detached (gone in the guest), deleted"
+
+for id in "${server_ids[@]}"; do
+  demo server show "$id" >/dev/null 2>&1 || continue  # web-1 is gone already
+  demo server delete "$id" --wait >/dev/null
+done
 demo floating-ip delete "$fip_id" >/dev/null
 demo image delete "$snapshot_id" >/dev/null
 demo security-group delete "$GROUP" >/dev/null
 demo keypair delete KeypairOne >/dev/null
-step "deleted web-1..3, the floating IP, the snapshot, $GROUP and KeypairOne"
+step "deleted web-1..3, the floating IP, the snapshot, $VOLUME, $GROUP and KeypairOne"
 audit
 step "passed"
