@@ -8,7 +8,7 @@
 // identity.{url, service_user, service_password, service_project},
 // block-storage.{public_endpoint, backend (qcow2), volumes_path (/var/lib/stratus/volumes),
 // qemu_img (qemu-img), default_availability_zone (nova), max_volume_size_gib (1024),
-// quota_volumes (10), quota_gigabytes (1000), stuck_after (600 s), recover_interval (60 s)},
+// quota_volumes (10), quota_gigabytes (1000), quota_snapshots (10), stuck_after (600 s), recover_interval (60 s)},
 // log.{level, format}. See services/block-storage/README.md and docs/block-storage.md.
 #include <memory>
 
@@ -49,6 +49,7 @@ block_storage::Settings settings_from(const Config& config) {
                                 std::to_string(block_storage::kMaxVolumeSizeGib));
   s.default_quota.volumes = quota_setting(config, "volumes", s.default_quota.volumes);
   s.default_quota.gigabytes = quota_setting(config, "gigabytes", s.default_quota.gigabytes);
+  s.default_quota.snapshots = quota_setting(config, "snapshots", s.default_quota.snapshots);
   s.stuck_after = positive_seconds(config, "stuck_after", s.stuck_after);
   s.events_exchange = bus::kEventsExchange;
   return s;

@@ -580,3 +580,121 @@ TEST_CASE("cloudctl volume create, list, show, set and delete") {
   fs::remove_all(home);
 }
 #endif
+
+// ---------------------------------------------------------------- snapshots
+
+namespace {
+
+Reply<v1::Snapshot> snapshot(const Client& client, const std::string& name, const std::string& volume) {
+  v1::CreateSnapshotRequest r;
+  r.set_name(name);
+  r.set_volume(volume);
+  return client.call(&Stub::CreateSnapshot, r);
+}
+
+Reply<v1::Volume> volume_from(const Client& client, const std::string& name, const std::string& snap, int size = 0) {
+  v1::CreateVolumeRequest r;
+  r.set_name(name);
+  r.set_snapshot(snap);
+  r.set_size_gib(size);
+  return client.call(&Stub::CreateVolume, r);
+}
+
+Reply<google::protobuf::Empty> remove_snapshot(const Client& client, const std::string& ref) {
+  v1::DeleteSnapshotRequest r;
+  r.set_snapshot(ref);
+  return client.call(&Stub::DeleteSnapshot, r);
+}
+
+// qemu-io on a volume's file: writes `pattern` over its first MiB, or checks it is there.
+bool qemu_io(const fs::path& file, const std::string& op, int pattern) {
+  auto result = process::run({"qemu-io", "-f", "qcow2", "-c",
+                              op + " -P " + std::to_string(pattern) + " 0 1M", file.string()});
+  return result.status == 0 && result.output.find("failed") == std::string::npos;
+}
+
+}  // namespace
+
+TEST_CASE("a snapshot keeps the volume's content; volumes made from it have it; snapshots hold their volume") {
+  auto& cloud = Cloud::instance();
+  auto t = cloud.tenant("bs-snap");
+  auto v = must(t.client.create("source", 1), "create");
+  REQUIRE(qemu_io(cloud.file_of(v.id()), "write", 0x5a));
+
+  auto s = must(snapshot(t.client, "before", "source"), "snapshot");
+  CHECK(s.status() == v1::SNAPSHOT_STATUS_AVAILABLE);
+  CHECK(s.volume_id() == v.id());
+  CHECK(s.size_gib() == 1);
+  CHECK(process::run({"qemu-img", "snapshot", "-l", cloud.file_of(v.id()).string()}).output.find("snapshot-" + s.id()) !=
+        std::string::npos);
+  // The volume moves on; the snapshot does not.
+  REQUIRE(qemu_io(cloud.file_of(v.id()), "write", 0x11));
+
+  auto copy = must(volume_from(t.client, "copy", "before"), "volume from snapshot");
+  CHECK(copy.status() == v1::VOLUME_STATUS_AVAILABLE);
+  CHECK(copy.size_gib() == 1);
+  CHECK(copy.source_snapshot_id() == s.id());
+  CHECK(qemu_io(cloud.file_of(copy.id()), "read", 0x5a));
+  CHECK_FALSE(qemu_io(cloud.file_of(copy.id()), "read", 0x11));
+  auto bigger = must(volume_from(t.client, "bigger", s.id(), 3), "bigger volume from snapshot");
+  CHECK(bigger.size_gib() == 3);
+  CHECK(qemu_img_info(cloud.file_of(bigger.id())).find("\"virtual-size\": 3221225472") != std::string::npos);
+  CHECK(qemu_io(cloud.file_of(bigger.id()), "read", 0x5a));
+
+  // Listed, shown, and holding the volume.
+  v1::ListSnapshotsRequest list;
+  list.set_volume("source");
+  auto listed = must(t.client.call(&Stub::ListSnapshots, list), "list");
+  REQUIRE(listed.snapshots_size() == 1);
+  CHECK(listed.snapshots(0).id() == s.id());
+  auto held = t.client.remove("source");
+  CHECK(held.code() == StatusCode::FAILED_PRECONDITION);
+  CHECK(held.message().find("1 snapshot") != std::string::npos);
+
+  // Deleted: out of the file too; then the volume may go. Copies are independent.
+  REQUIRE(remove_snapshot(t.client, "before").ok());
+  CHECK(remove_snapshot(t.client, "before").code() == StatusCode::NOT_FOUND);
+  CHECK(process::run({"qemu-img", "snapshot", "-l", cloud.file_of(v.id()).string()}).output.find("snapshot-") ==
+        std::string::npos);
+  REQUIRE(t.client.remove("source").ok());
+  CHECK(qemu_io(cloud.file_of(copy.id()), "read", 0x5a));
+  REQUIRE(t.client.remove("copy").ok());
+  REQUIRE(t.client.remove("bigger").ok());
+}
+
+TEST_CASE("snapshots: bad requests, quota and tenant walls") {
+  auto& cloud = Cloud::instance();
+  auto a = cloud.tenant("bs-snap-a");
+  auto b = cloud.tenant("bs-snap-b");
+  auto v = must(a.client.create("disk", 2), "create");
+  auto s = must(snapshot(a.client, "s1", "disk"), "snapshot");
+
+  CHECK(snapshot(a.client, "s1", "disk").code() == StatusCode::ALREADY_EXISTS);
+  CHECK(snapshot(a.client, "", "disk").code() == StatusCode::INVALID_ARGUMENT);
+  CHECK(snapshot(a.client, "s2", "").code() == StatusCode::INVALID_ARGUMENT);
+  CHECK(snapshot(a.client, "s2", "no-such-volume").code() == StatusCode::NOT_FOUND);
+  CHECK(volume_from(a.client, "small", "s1", 1).code() == StatusCode::INVALID_ARGUMENT);  // smaller than 2 GiB
+  CHECK(volume_from(a.client, "none", "no-such-snapshot").code() == StatusCode::NOT_FOUND);
+
+  // Another project sees nothing of A's snapshots and cannot use them.
+  CHECK(snapshot(b.client, "mine", v.id()).code() == StatusCode::NOT_FOUND);
+  v1::GetSnapshotRequest get;
+  get.set_snapshot(s.id());
+  CHECK(b.client.call(&Stub::GetSnapshot, get).code() == StatusCode::NOT_FOUND);
+  CHECK(must(b.client.call(&Stub::ListSnapshots, v1::ListSnapshotsRequest()), "list b").snapshots().empty());
+  CHECK(volume_from(b.client, "stolen", s.id()).code() == StatusCode::NOT_FOUND);
+  CHECK(remove_snapshot(b.client, s.id()).code() == StatusCode::NOT_FOUND);
+
+  // The snapshot quota counts, atomically with creation.
+  v1::SetQuotaRequest quota;
+  quota.set_project(a.project_id);
+  quota.set_snapshots(1);
+  must(cloud.admin().call(&Stub::SetQuota, quota), "set quota");
+  auto over = snapshot(a.client, "s2", "disk");
+  CHECK(over.code() == StatusCode::RESOURCE_EXHAUSTED);
+  CHECK(over.message().find("snapshots") != std::string::npos);
+  CHECK(must(a.client.call(&Stub::ListSnapshots, v1::ListSnapshotsRequest()), "list a").snapshots_size() == 1);
+
+  REQUIRE(remove_snapshot(a.client, "s1").ok());
+  REQUIRE(a.client.remove("disk").ok());
+}

@@ -119,6 +119,12 @@ TEST_CASE("attach: reserved for the server, in the agent's spec, in-use once the
   auto in_use = volume(t, "data");
   CHECK(in_use.status() == bs::VOLUME_STATUS_IN_USE);
   CHECK(in_use.attachment().device() == "/dev/vdb");
+  bs::CreateSnapshotRequest snap;
+  snap.set_name("while-attached");
+  snap.set_volume("data");
+  auto refused = t.volumes.call(&VolumeStub::CreateSnapshot, snap);
+  CHECK(refused.code() == StatusCode::FAILED_PRECONDITION);  // in-use: detach first
+  CHECK(refused.message().find("detach") != std::string::npos);
   v1::GetServerRequest get;
   get.set_server("web1");
   auto shown = must(t.compute.call(&Stub::GetServer, get), "server");

@@ -1,5 +1,5 @@
-// Commands of the block-storage service: volume create, list, show, set, delete, and attach /
-// detach (through compute, as the server's owner asks for it). Handlers turn arguments into
+// Commands of the block-storage service: volume create, list, show, set, delete, volume
+// snapshots, and attach / detach (through compute, as the server's owner asks for it). Handlers turn arguments into
 // requests and responses into output; --json prints the API objects as they are.
 #include <algorithm>
 #include <cctype>
@@ -24,15 +24,20 @@ const std::string kService = "block-storage";
 const std::vector<std::string> kVolumeFields{"id",          "name",       "status",     "size_gib",  "availability_zone",
                                              "description", "project_id", "backend",    "fault.message",
                                              "attachment.instance_id", "attachment.device",
-                                             "created_at",  "updated_at"};
+                                             "source_snapshot_id", "created_at",  "updated_at"};
+const std::vector<std::string> kSnapshotFields{"id",        "name",          "status",     "volume_id",  "size_gib",
+                                               "description", "fault.message", "project_id", "created_at"};
+const std::vector<std::string> kSnapshotColumns{"id", "name", "status", "volume_id", "size_gib"};
 const std::vector<std::string> kAttachmentFields{"server_id", "volume_id", "device", "status",
                                                  "delete_on_termination"};
 const std::vector<std::string> kVolumeColumns{"id", "name", "status", "size_gib", "availability_zone"};
 
-// VOLUME_STATUS_IN_USE -> "in-use": the spelling the service's docs and Cinder use.
+// VOLUME_STATUS_IN_USE -> "in-use": the spelling the service's docs and Cinder use (and
+// SNAPSHOT_STATUS_AVAILABLE -> "available").
 std::string status_cell(const google::protobuf::Message&, const std::string& text) {
-  const std::string prefix = "VOLUME_STATUS_";
-  std::string s = text.rfind(prefix, 0) == 0 ? text.substr(prefix.size()) : text;
+  std::string s = text;
+  for (const std::string prefix : {"VOLUME_STATUS_", "SNAPSHOT_STATUS_"})
+    if (s.rfind(prefix, 0) == 0) s = s.substr(prefix.size());
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return s == "in_use" ? "in-use" : s;
 }
@@ -46,9 +51,10 @@ void volume_create(CommandContext& ctx) {
   bv1::CreateVolumeRequest request;
   request.set_name(argument(ctx, 0));
   auto size = ctx.args.value("size");
-  if (!size) throw UsageError("missing --size (GiB)");
+  if (auto snapshot = ctx.args.value("snapshot")) request.set_snapshot(*snapshot);
+  if (!size && request.snapshot().empty()) throw UsageError("missing --size (GiB)");
   // Only "is it a number" here: the service answers size limits with a message of its own.
-  request.set_size_gib(compute_logic::whole_number("size", *size, 0));
+  if (size) request.set_size_gib(compute_logic::whole_number("size", *size, 0));
   if (auto d = ctx.args.value("description")) request.set_description(*d);
   if (auto az = ctx.args.value("availability-zone")) request.set_availability_zone(*az);
   auto volume = call_service(ctx, kService, &Stub::CreateVolume, request);
@@ -92,6 +98,45 @@ void volume_delete(CommandContext& ctx) {
   bv1::DeleteVolumeRequest request;
   request.set_volume(argument(ctx, 0));
   call_service(ctx, kService, &Stub::DeleteVolume, request);
+}
+
+void snapshot_create(CommandContext& ctx) {
+  bv1::CreateSnapshotRequest request;
+  request.set_name(argument(ctx, 0));
+  request.set_volume(required_option(ctx, "volume"));
+  if (auto d = ctx.args.value("description")) request.set_description(*d);
+  request.set_force(ctx.args.flag("force"));
+  auto snapshot = call_service(ctx, kService, &Stub::CreateSnapshot, request);
+  ctx.output.object(snapshot, kSnapshotFields, formats());
+  if (snapshot.status() == bv1::SNAPSHOT_STATUS_ERROR && !ctx.output.json())
+    ctx.output.note("Snapshot " + snapshot.name() + " is in error: " + snapshot.fault().message());
+}
+
+void snapshot_list(CommandContext& ctx) {
+  bv1::ListSnapshotsRequest request;
+  request.set_volume(ctx.args.value_or("volume", ""));
+  request.set_all_projects(ctx.args.flag("all-projects"));
+  std::vector<bv1::Snapshot> snapshots;
+  do {
+    auto page = call_service(ctx, kService, &Stub::ListSnapshots, request);
+    snapshots.insert(snapshots.end(), page.snapshots().begin(), page.snapshots().end());
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty());
+  std::vector<const google::protobuf::Message*> items;
+  for (const auto& s : snapshots) items.push_back(&s);
+  ctx.output.list(items, kSnapshotColumns, formats());
+}
+
+void snapshot_show(CommandContext& ctx) {
+  bv1::GetSnapshotRequest request;
+  request.set_snapshot(argument(ctx, 0));
+  ctx.output.object(call_service(ctx, kService, &Stub::GetSnapshot, request), kSnapshotFields, formats());
+}
+
+void snapshot_delete(CommandContext& ctx) {
+  bv1::DeleteSnapshotRequest request;
+  request.set_snapshot(argument(ctx, 0));
+  call_service(ctx, kService, &Stub::DeleteSnapshot, request);
 }
 
 bv1::Volume get_volume(CommandContext& ctx, const std::string& ref) {
@@ -168,14 +213,23 @@ void volume_detach(CommandContext& ctx) {
 void add_volume_commands(CommandTable& table) {
   // words, arguments, optional arguments, options, options usage, summary, handler
   table.add({{"volume", "create"}, {"NAME"}, {},
-             {value_option("size"), value_option("description"), value_option("availability-zone")},
-             "--size GIB [--description D] [--availability-zone AZ]", "create a volume (a qcow2 disk)", volume_create});
+             {value_option("size"), value_option("snapshot"), value_option("description"),
+              value_option("availability-zone")},
+             "(--size GIB | --snapshot SNAP [--size GIB]) [--description D] [--availability-zone AZ]",
+             "create a volume (a qcow2 disk), empty or a copy of a snapshot", volume_create});
   table.add({{"volume", "list"}, {}, {}, {flag_option("all-projects")}, "[--all-projects]",
              "list your project's volumes (--all-projects: every project's, admin)", volume_list});
   table.add({{"volume", "show"}, {"VOLUME"}, {}, {}, "", "show a volume (and its fault)", volume_show});
   table.add({{"volume", "set"}, {"VOLUME"}, {}, {value_option("name"), value_option("description")},
              "[--name N] [--description D]", "rename a volume or change its description", volume_set});
   table.add({{"volume", "delete"}, {"VOLUME"}, {}, {}, "", "delete an available or error volume", volume_delete});
+  table.add({{"volume", "snapshot", "create"}, {"NAME"}, {},
+             {value_option("volume"), value_option("description"), flag_option("force")},
+             "--volume VOL [--description D] [--force]", "snapshot an available volume", snapshot_create});
+  table.add({{"volume", "snapshot", "list"}, {}, {}, {value_option("volume"), flag_option("all-projects")},
+             "[--volume VOL] [--all-projects]", "list volume snapshots", snapshot_list});
+  table.add({{"volume", "snapshot", "show"}, {"SNAPSHOT"}, {}, {}, "", "show a volume snapshot", snapshot_show});
+  table.add({{"volume", "snapshot", "delete"}, {"SNAPSHOT"}, {}, {}, "", "delete a volume snapshot", snapshot_delete});
   table.add({{"volume", "attach"}, {"VOLUME", "SERVER"}, {},
              {value_option("device"), flag_option("delete-on-termination"), flag_option("wait")},
              "[--device /dev/vdX] [--delete-on-termination] [--wait]",

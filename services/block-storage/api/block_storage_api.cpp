@@ -29,6 +29,7 @@ void to_proto(const store::VolumeRow& v, v1::Volume* out) {
   set_time(out->mutable_created_at(), v.created_at);
   set_time(out->mutable_updated_at(), v.updated_at);
   out->set_request_id(v.request_id);
+  out->set_source_snapshot_id(v.source_snapshot_id);
   if (!v.attachment.instance_id.empty()) {
     auto* a = out->mutable_attachment();
     a->set_instance_id(v.attachment.instance_id);
@@ -36,6 +37,24 @@ void to_proto(const store::VolumeRow& v, v1::Volume* out) {
     a->set_device(v.attachment.device);
     if (v.attachment.attached_at) set_time(a->mutable_attached_at(), *v.attachment.attached_at);
   }
+}
+
+void to_proto(const store::SnapshotRow& s, v1::Snapshot* out) {
+  out->set_id(s.id);
+  out->set_name(s.name);
+  out->set_description(s.description);
+  out->set_project_id(s.project_id);
+  out->set_user_id(s.user_id);
+  out->set_volume_id(s.volume_id);
+  out->set_size_gib(s.size_gib);
+  out->set_status(to_proto(s.status));
+  if (!s.fault_message.empty()) {
+    out->mutable_fault()->set_message(s.fault_message);
+    if (s.fault_at) set_time(out->mutable_fault()->mutable_created_at(), *s.fault_at);
+  }
+  set_time(out->mutable_created_at(), s.created_at);
+  set_time(out->mutable_updated_at(), s.updated_at);
+  out->set_request_id(s.request_id);
 }
 
 AttachmentRef attachment_ref(const v1::AttachmentRequest& req) {
@@ -46,6 +65,8 @@ void to_proto(const QuotaView& q, v1::Quota* out) {
   out->set_project_id(q.project_id);
   out->mutable_limits()->set_volumes(q.limits.volumes);
   out->mutable_limits()->set_gigabytes(q.limits.gigabytes);
+  out->mutable_limits()->set_snapshots(q.limits.snapshots);
+  out->mutable_in_use()->set_snapshots(static_cast<int32_t>(q.in_use.snapshots));
   out->mutable_in_use()->set_volumes(static_cast<int32_t>(q.in_use.volumes));
   out->mutable_in_use()->set_gigabytes(static_cast<int32_t>(q.in_use.gigabytes));
 }
@@ -74,6 +95,7 @@ grpc::Status BlockStorageApi::CreateVolume(grpc::ServerContext* ctx, const v1::C
     spec.size_gib = req->size_gib();
     spec.availability_zone = req->availability_zone();
     spec.request_id = req->request_id();
+    spec.snapshot = req->snapshot();
     to_proto(service_.create_volume(auth_.authenticate(*ctx), spec), resp);
   });
 }
@@ -118,8 +140,44 @@ grpc::Status BlockStorageApi::SetQuota(grpc::ServerContext* ctx, const v1::SetQu
     store::QuotaOverrides q;
     if (req->has_volumes()) q.volumes = req->volumes();
     if (req->has_gigabytes()) q.gigabytes = req->gigabytes();
+    if (req->has_snapshots()) q.snapshots = req->snapshots();
     to_proto(service_.set_quota(auth_.authenticate(*ctx), req->project(), q), resp);
   });
+}
+
+grpc::Status BlockStorageApi::CreateSnapshot(grpc::ServerContext* ctx, const v1::CreateSnapshotRequest* req,
+                                             v1::Snapshot* resp) {
+  return rpc::serve(logger_, "CreateSnapshot", [&] {
+    SnapshotSpec spec;
+    spec.name = req->name();
+    spec.volume = req->volume();
+    spec.description = req->description();
+    spec.force = req->force();
+    spec.request_id = req->request_id();
+    to_proto(service_.create_snapshot(auth_.authenticate(*ctx), spec), resp);
+  });
+}
+
+grpc::Status BlockStorageApi::ListSnapshots(grpc::ServerContext* ctx, const v1::ListSnapshotsRequest* req,
+                                            v1::ListSnapshotsResponse* resp) {
+  return rpc::serve(logger_, "ListSnapshots", [&] {
+    size_t start = page_start(req->page_token());
+    auto rows = service_.list_snapshots(auth_.authenticate(*ctx), req->volume(), req->all_projects());
+    size_t size = req->page_size() == 0 ? 100 : std::min<uint32_t>(req->page_size(), 1000);
+    for (size_t i = start; i < rows.size() && i < start + size; ++i) to_proto(rows[i], resp->add_snapshots());
+    if (start + size < rows.size()) resp->set_next_page_token(std::to_string(start + size));
+  });
+}
+
+grpc::Status BlockStorageApi::GetSnapshot(grpc::ServerContext* ctx, const v1::GetSnapshotRequest* req,
+                                          v1::Snapshot* resp) {
+  return rpc::serve(logger_, "GetSnapshot",
+                    [&] { to_proto(service_.get_snapshot(auth_.authenticate(*ctx), req->snapshot()), resp); });
+}
+
+grpc::Status BlockStorageApi::DeleteSnapshot(grpc::ServerContext* ctx, const v1::DeleteSnapshotRequest* req, Empty*) {
+  return rpc::serve(logger_, "DeleteSnapshot",
+                    [&] { service_.delete_snapshot(auth_.authenticate(*ctx), req->snapshot()); });
 }
 
 grpc::Status BlockStorageApi::ReserveVolume(grpc::ServerContext* ctx, const v1::ReserveVolumeRequest* req,

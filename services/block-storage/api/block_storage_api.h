@@ -23,6 +23,10 @@ class BlockStorageApi final : public v1::BlockStorage::Service {
   grpc::Status DeleteVolume(grpc::ServerContext*, const v1::DeleteVolumeRequest*, Empty*) override;
   grpc::Status GetQuota(grpc::ServerContext*, const v1::GetQuotaRequest*, v1::Quota*) override;
   grpc::Status SetQuota(grpc::ServerContext*, const v1::SetQuotaRequest*, v1::Quota*) override;
+  grpc::Status CreateSnapshot(grpc::ServerContext*, const v1::CreateSnapshotRequest*, v1::Snapshot*) override;
+  grpc::Status ListSnapshots(grpc::ServerContext*, const v1::ListSnapshotsRequest*, v1::ListSnapshotsResponse*) override;
+  grpc::Status GetSnapshot(grpc::ServerContext*, const v1::GetSnapshotRequest*, v1::Snapshot*) override;
+  grpc::Status DeleteSnapshot(grpc::ServerContext*, const v1::DeleteSnapshotRequest*, Empty*) override;
   grpc::Status ReserveVolume(grpc::ServerContext*, const v1::ReserveVolumeRequest*, v1::VolumeConnection*) override;
   grpc::Status CompleteAttachment(grpc::ServerContext*, const v1::AttachmentRequest*, v1::Volume*) override;
   grpc::Status BeginDetach(grpc::ServerContext*, const v1::AttachmentRequest*, v1::Volume*) override;

@@ -60,7 +60,8 @@ VolumeRow BlockStorage::create_volume(const Caller& caller, const VolumeSpec& sp
   VolumeRow row;
   row.name = volume_name(spec.name);
   check_description(spec.description);
-  check_size(spec.size_gib, settings_.max_volume_size_gib);
+  // With a snapshot, 0 means "the snapshot's size", checked once the snapshot is read.
+  if (spec.snapshot.empty() || spec.size_gib != 0) check_size(spec.size_gib, settings_.max_volume_size_gib);
   check_availability_zone(spec.availability_zone);
   validate::optional_text("request_id", spec.request_id, 255);
   if (!spec.availability_zone.empty() && spec.availability_zone != settings_.default_availability_zone)
@@ -79,10 +80,20 @@ VolumeRow BlockStorage::create_volume(const Caller& caller, const VolumeSpec& sp
 
   // One transaction: the quota row locked, so concurrent creations of the project count each
   // other, then the row.
+  std::optional<store::SnapshotRow> source;
   std::optional<VolumeRow> earlier = pool_.transact([&](pqxx::work& tx) -> std::optional<VolumeRow> {
     auto quota = store::lock_quota(tx, row.project_id, settings_.default_quota);
     if (!row.request_id.empty())
       if (auto found = store::find_by_request(tx, row.project_id, row.request_id)) return found;
+    if (!spec.snapshot.empty()) {
+      source = require_snapshot(tx, caller, spec.snapshot, true);  // held: it cannot start deleting
+      check_snapshot_usable(source->status, echo(source->name));
+      if (spec.size_gib == 0) row.size_gib = source->size_gib;
+      if (row.size_gib < source->size_gib)
+        throw invalid_argument("size_gib " + std::to_string(row.size_gib) + " is smaller than snapshot " +
+                               echo(source->name) + " (" + std::to_string(source->size_gib) + " GiB)");
+      row.source_snapshot_id = source->id;
+    }
     if (store::find_volume(tx, row.project_id, row.name)) throw already_exists("volume", row.name);
     auto usage = store::usage_of(tx, row.project_id);
     check_quota("volumes", quota.volumes, usage.volumes, 1, "");
@@ -96,7 +107,10 @@ VolumeRow BlockStorage::create_volume(const Caller& caller, const VolumeSpec& sp
   // The storage, outside the transaction: it may take a while and holds no lock.
   std::string fault;
   try {
-    driver_.create(row.id, row.size_gib);
+    if (source)
+      driver_.create_from_snapshot(row.id, row.size_gib, source->volume_id, source->id);
+    else
+      driver_.create(row.id, row.size_gib);
   } catch (const std::exception& e) {
     fault = e.what();
     // run_or_throw ends with ": <output>", which may be empty.
@@ -164,6 +178,9 @@ void BlockStorage::delete_volume(const Caller& caller, const std::string& ref) {
     if (!r.attachment.instance_id.empty())
       throw failed_precondition("cannot delete volume " + echo(r.name) + ": it is " + to_string(r.status) +
                                 " with instance " + r.attachment.instance_id + "; detach it first");
+    if (auto n = store::count_snapshots_of(tx, r.id); n > 0)
+      throw failed_precondition("cannot delete volume " + echo(r.name) + ": it has " + std::to_string(n) +
+                                (n == 1 ? " snapshot" : " snapshots") + "; delete them first");
     r.status = transition(r.status, VolumeEvent::BeginDelete, r.name);
     r.fault_message.clear();
     store_change(tx, r);
@@ -303,6 +320,147 @@ VolumeRow BlockStorage::release_volume(const Caller& caller, const AttachmentRef
   return row;
 }
 
+// ---------------------------------------------------------------- snapshots
+
+void BlockStorage::store_snapshot_change(pqxx::work& tx, const store::SnapshotRow& row, bool deleted) {
+  if (!deleted) store::update_snapshot(tx, row);
+  cloud::block_storage::v1::SnapshotChanged event;
+  event.set_snapshot_id(row.id);
+  event.set_project_id(row.project_id);
+  event.set_volume_id(row.volume_id);
+  event.set_status(deleted ? cloud::block_storage::v1::SNAPSHOT_STATUS_DELETED : to_proto(row.status));
+  outbox::enqueue(tx, settings_.events_exchange, "snapshot.changed", event);
+}
+
+store::SnapshotRow BlockStorage::require_snapshot(pqxx::work& tx, const Caller& caller, const std::string& ref,
+                                                  bool lock) {
+  std::string key = validate::reference("snapshot", ref);
+  auto row = store::find_snapshot(tx, caller.project_id(), key, lock);
+  if (!row || (row->project_id != caller.project_id() && !caller.acts_for_any_project()))
+    throw not_found("snapshot", ref);
+  return *row;
+}
+
+store::SnapshotRow BlockStorage::create_snapshot(const Caller& caller, const SnapshotSpec& spec) {
+  auth::authorize(caller, caller.project_id(), Access::Write);
+  store::SnapshotRow row;
+  row.name = volume_name(spec.name);  // the same rules as volume names
+  check_description(spec.description);
+  validate::optional_text("request_id", spec.request_id, 255);
+  if (spec.volume.empty()) throw invalid_argument("name the volume to snapshot (its name or id)");
+  row.id = auth::random_uuid();
+  row.project_id = caller.project_id();
+  row.user_id = caller.user_id();
+  row.description = spec.description;
+  row.request_id = spec.request_id;
+  row.status = SnapshotStatus::Creating;
+
+  std::optional<store::SnapshotRow> earlier = pool_.transact([&](pqxx::work& tx) -> std::optional<store::SnapshotRow> {
+    auto quota = store::lock_quota(tx, row.project_id, settings_.default_quota);
+    if (!row.request_id.empty())
+      if (auto found = store::find_snapshot_by_request(tx, row.project_id, row.request_id)) return found;
+    // The volume's row lock: an attach cannot begin while the snapshot is being recorded.
+    VolumeRow volume = require_volume(tx, caller, spec.volume, true);
+    if (volume.project_id != row.project_id) throw not_found("volume", spec.volume);
+    if (is_attached_or_attaching(volume.status))
+      throw failed_precondition(
+          "cannot snapshot volume " + echo(volume.name) + ": it is " + to_string(volume.status) + " with instance " +
+          volume.attachment.instance_id + (spec.force ? "; a forced (crash-consistent) snapshot of an attached volume "
+                                                        "is not supported yet: detach it first"
+                                                      : "; detach it first"));
+    if (volume.status != VolumeStatus::Available)
+      throw failed_precondition("cannot snapshot volume " + echo(volume.name) + ": it is " + to_string(volume.status) +
+                                ", not available");
+    if (store::find_snapshot(tx, row.project_id, row.name)) throw already_exists("snapshot", row.name);
+    auto usage = store::usage_of(tx, row.project_id);
+    check_quota("snapshots", quota.snapshots, usage.snapshots, 1, "");
+    row.volume_id = volume.id;
+    row.size_gib = volume.size_gib;
+    store::insert_snapshot(tx, row);
+    store_snapshot_change(tx, row, false);
+    return std::nullopt;
+  });
+  if (earlier) return *earlier;
+
+  std::string fault;
+  try {
+    driver_.snapshot(row.volume_id, row.id);
+  } catch (const std::exception& e) {
+    fault = e.what();
+    logger_.warn("snapshot creation failed", {{"snapshot_id", row.id}, {"volume_id", row.volume_id}, {"error", fault}});
+  }
+  return pool_.transact([&](pqxx::work& tx) {
+    auto current = store::find_snapshot(tx, row.project_id, row.id, true);
+    if (!current) throw not_found("snapshot", row.id);
+    if (current->status != SnapshotStatus::Creating) return *current;  // recover() settled it first
+    current->status = fault.empty() ? SnapshotStatus::Available : SnapshotStatus::Error;
+    current->fault_message =
+        fault.empty() ? "" : "the snapshot could not be made on the storage backend; the operator's log has the details";
+    store_snapshot_change(tx, *current);
+    logger_.info("snapshot created", {{"snapshot_id", current->id}, {"volume_id", current->volume_id},
+                                      {"status", to_string(current->status)}});
+    return *store::find_snapshot(tx, row.project_id, row.id);
+  });
+}
+
+store::SnapshotRow BlockStorage::get_snapshot(const Caller& caller, const std::string& ref) {
+  auth::authorize(caller, caller.project_id(), Access::Read);
+  return pool_.transact([&](pqxx::work& tx) { return require_snapshot(tx, caller, ref, false); });
+}
+
+std::vector<store::SnapshotRow> BlockStorage::list_snapshots(const Caller& caller, const std::string& volume,
+                                                             bool all_projects) {
+  if (all_projects) auth::require_admin(caller, "listing every project's snapshots");
+  auth::authorize(caller, caller.project_id(), Access::Read);
+  return pool_.transact([&](pqxx::work& tx) {
+    std::string volume_id;
+    if (!volume.empty()) volume_id = require_volume(tx, caller, volume, false).id;
+    return store::list_snapshots(tx, all_projects ? "" : caller.project_id(), volume_id);
+  });
+}
+
+void BlockStorage::delete_snapshot(const Caller& caller, const std::string& ref) {
+  auth::authorize(caller, caller.project_id(), Access::Write);
+  store::SnapshotRow row = pool_.transact([&](pqxx::work& tx) {
+    store::SnapshotRow s = require_snapshot(tx, caller, ref, true);
+    auth::authorize(caller, s.project_id, Access::Write);
+    check_snapshot_deletable(s.status, echo(s.name));
+    if (store::count_volumes_being_made_from(tx, s.id) > 0)
+      throw failed_precondition("cannot delete snapshot " + echo(s.name) +
+                                ": a volume is being made from it; try again when it is available");
+    s.status = SnapshotStatus::Deleting;
+    s.fault_message.clear();
+    store_snapshot_change(tx, s);
+    return s;
+  });
+  finish_snapshot_delete(row);
+}
+
+void BlockStorage::finish_snapshot_delete(const store::SnapshotRow& row) {
+  std::string fault;
+  try {
+    driver_.delete_snapshot(row.volume_id, row.id);
+  } catch (const std::exception& e) {
+    fault = e.what();
+    logger_.warn("snapshot removal failed", {{"snapshot_id", row.id}, {"error", fault}});
+  }
+  pool_.transact([&](pqxx::work& tx) {
+    auto current = store::find_snapshot(tx, row.project_id, row.id, true);
+    if (!current || current->status != SnapshotStatus::Deleting) return;
+    if (fault.empty()) {
+      store::delete_snapshot(tx, current->id);
+      store_snapshot_change(tx, *current, true);
+      return;
+    }
+    current->status = SnapshotStatus::ErrorDeleting;
+    current->fault_message = "the snapshot could not be removed from the storage backend: " + fault;
+    store_snapshot_change(tx, *current);
+  });
+  if (!fault.empty())
+    throw Error(ErrorCode::Internal, "snapshot " + echo(row.name) + " could not be removed (it is error_deleting; "
+                                     "delete it again to retry): " + fault);
+}
+
 // ---------------------------------------------------------------- recovery
 
 void BlockStorage::recover() {
@@ -333,6 +491,34 @@ void BlockStorage::recover() {
       // Recorded as error_deleting by finish_delete.
     }
   }
+  // Snapshots the same way: one left creating goes to error (what the backend made removed),
+  // one left deleting is removed again.
+  auto snapshotting =
+      pool_.transact([&](pqxx::work& tx) { return store::stale_snapshots(tx, SnapshotStatus::Creating, age); });
+  for (const auto& row : snapshotting) {
+    std::string fault = "the service stopped while making the snapshot";
+    try {
+      driver_.delete_snapshot(row.volume_id, row.id);
+    } catch (const std::exception& e) {
+      fault += " (and what it made could not be removed: " + std::string(e.what()) + ")";
+    }
+    pool_.transact([&](pqxx::work& tx) {
+      auto current = store::find_snapshot(tx, row.project_id, row.id, true);
+      if (!current || current->status != SnapshotStatus::Creating) return;
+      current->status = SnapshotStatus::Error;
+      current->fault_message = fault;
+      store_snapshot_change(tx, *current);
+    });
+  }
+  auto unsnapshotting =
+      pool_.transact([&](pqxx::work& tx) { return store::stale_snapshots(tx, SnapshotStatus::Deleting, age); });
+  for (const auto& row : unsnapshotting) {
+    try {
+      finish_snapshot_delete(row);
+    } catch (const Error&) {
+      // Recorded as error_deleting.
+    }
+  }
 }
 
 // ---------------------------------------------------------------- quotas
@@ -351,8 +537,9 @@ QuotaView BlockStorage::set_quota(const Caller& caller, const std::string& proje
   auth::require_admin(caller, "setting quotas");
   if (project.empty()) throw invalid_argument("name the project whose quota to set");
   std::string project_id = validate::reference("project", project);
-  if (!changes.volumes && !changes.gigabytes) throw invalid_argument("nothing to set: give volumes and/or gigabytes");
-  for (auto v : {changes.volumes, changes.gigabytes})
+  if (!changes.volumes && !changes.gigabytes && !changes.snapshots)
+    throw invalid_argument("nothing to set: give volumes, gigabytes and/or snapshots");
+  for (auto v : {changes.volumes, changes.gigabytes, changes.snapshots})
     if (v && *v < -1) throw invalid_argument("a quota is a count, or -1 for unlimited");
   pool_.transact([&](pqxx::work& tx) {
     store::lock_quota(tx, project_id, settings_.default_quota);

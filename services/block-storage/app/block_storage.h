@@ -36,7 +36,13 @@ struct Settings {
 
 struct VolumeSpec {
   std::string name, description, availability_zone, request_id;
-  int64_t size_gib = 0;
+  int64_t size_gib = 0;     // 0 with a snapshot: the snapshot's size
+  std::string snapshot;     // id or name: a copy of that snapshot
+};
+
+struct SnapshotSpec {
+  std::string name, description, volume, request_id;
+  bool force = false;
 };
 
 struct VolumeChanges {
@@ -71,6 +77,13 @@ class BlockStorage {
   store::VolumeRow begin_detach(const auth::Caller& caller, const AttachmentRef& ref);
   store::VolumeRow release_volume(const auth::Caller& caller, const AttachmentRef& ref);
 
+  // ---- snapshots ----
+  store::SnapshotRow create_snapshot(const auth::Caller& caller, const SnapshotSpec& spec);
+  store::SnapshotRow get_snapshot(const auth::Caller& caller, const std::string& ref);
+  std::vector<store::SnapshotRow> list_snapshots(const auth::Caller& caller, const std::string& volume,
+                                                 bool all_projects);
+  void delete_snapshot(const auth::Caller& caller, const std::string& ref);
+
   QuotaView get_quota(const auth::Caller& caller, const std::string& project);
   QuotaView set_quota(const auth::Caller& caller, const std::string& project, const store::QuotaOverrides& changes);
 
@@ -87,6 +100,10 @@ class BlockStorage {
   // The volume of an attachment call, locked; NOT_FOUND unless it is the project's.
   store::VolumeRow require_for_attachment(pqxx::work& tx, const auth::Caller& caller, AttachmentRef& ref);
   void emit(pqxx::work& tx, const store::VolumeRow& row, bool deleted);
+  store::SnapshotRow require_snapshot(pqxx::work& tx, const auth::Caller& caller, const std::string& ref, bool lock);
+  void store_snapshot_change(pqxx::work& tx, const store::SnapshotRow& row, bool deleted = false);
+  // The second half of a snapshot's delete: the backend, then the row (or error_deleting).
+  void finish_snapshot_delete(const store::SnapshotRow& row);
   // The second half of a delete: the storage, then the row (or error_deleting).
   void finish_delete(const store::VolumeRow& row);
 

@@ -4,7 +4,7 @@
 // block-storage.backend. Drivers are called outside any transaction (they may be slow) and
 // must be safe to call again for the same volume (a retry after a crash).
 //
-// Later slices add: clone (from an image or a volume), snapshot, extend.
+// Later slices add: clone (from an image or a volume), extend.
 #include <cstdint>
 #include <string>
 
@@ -26,6 +26,15 @@ class VolumeDriver {
   virtual void create(const std::string& volume_id, int64_t size_gib) = 0;
   // Removes the storage; none there is success (idempotent). Throws stratus::Error on failure.
   virtual void remove(const std::string& volume_id) = 0;
+  // A snapshot of the volume's content now (the volume is not attached). Idempotent: a
+  // snapshot of that id already there is success.
+  virtual void snapshot(const std::string& volume_id, const std::string& snapshot_id) = 0;
+  // Removes the snapshot; none there is success.
+  virtual void delete_snapshot(const std::string& volume_id, const std::string& snapshot_id) = 0;
+  // Makes volume `volume_id` of `size_gib` (>= the snapshot's) with the snapshot's content. On
+  // failure throws and leaves nothing of the new volume behind.
+  virtual void create_from_snapshot(const std::string& volume_id, int64_t size_gib, const std::string& source_volume_id,
+                                    const std::string& snapshot_id) = 0;
   // What the agent on `host` needs to attach the volume (no side effect for files; a network
   // backend would export the volume to that host here).
   virtual Connection connection(const std::string& volume_id, const std::string& host) const = 0;

@@ -8,6 +8,7 @@
 #include <pqxx/pqxx>
 
 #include "common/db/migrations.h"
+#include "services/block-storage/domain/snapshot_state.h"
 #include "services/block-storage/domain/volume_state.h"
 
 namespace stratus::db {
@@ -31,17 +32,29 @@ struct VolumeRow {
   std::string request_id;
   int64_t created_at = 0, updated_at = 0;
   Attachment attachment;
+  std::string source_snapshot_id;
+};
+
+struct SnapshotRow {
+  std::string id, project_id, user_id, volume_id, name, description;
+  int size_gib = 0;
+  SnapshotStatus status = SnapshotStatus::Creating;
+  std::string fault_message;
+  std::optional<int64_t> fault_at;
+  std::string request_id;
+  int64_t created_at = 0, updated_at = 0;
 };
 
 struct QuotaLimits {
   int volumes = 10;  // -1: unlimited
   int gigabytes = 1000;
+  int snapshots = 10;
 };
 struct QuotaOverrides {
-  std::optional<int> volumes, gigabytes;
+  std::optional<int> volumes, gigabytes, snapshots;
 };
 struct Usage {
-  int64_t volumes = 0, gigabytes = 0;
+  int64_t volumes = 0, gigabytes = 0, snapshots = 0;
 };
 
 // ALREADY_EXISTS naming the volume when the project has one of that name.
@@ -57,6 +70,23 @@ void update_volume(pqxx::work& tx, const VolumeRow& v);
 void delete_volume(pqxx::work& tx, const std::string& id);
 // Rows in `status` not updated for `older_than_seconds` (what a crash left half-done).
 std::vector<VolumeRow> stale_volumes(pqxx::work& tx, VolumeStatus status, int64_t older_than_seconds);
+
+// ---- snapshots ----
+// ALREADY_EXISTS naming the snapshot when the project has one of that name.
+void insert_snapshot(pqxx::work& tx, const SnapshotRow& s);
+// By id (any project: the caller checks tenancy) or, for a name, within `project_id`.
+std::optional<SnapshotRow> find_snapshot(pqxx::work& tx, const std::string& project_id, const std::string& id_or_name,
+                                         bool lock = false);
+std::optional<SnapshotRow> find_snapshot_by_request(pqxx::work& tx, const std::string& project_id,
+                                                    const std::string& request_id);
+// A project's snapshots (every project's when empty), optionally one volume's; by creation.
+std::vector<SnapshotRow> list_snapshots(pqxx::work& tx, const std::string& project_id, const std::string& volume_id);
+int64_t count_snapshots_of(pqxx::work& tx, const std::string& volume_id);
+// Volumes still being made from the snapshot (their copy reads it).
+int64_t count_volumes_being_made_from(pqxx::work& tx, const std::string& snapshot_id);
+void update_snapshot(pqxx::work& tx, const SnapshotRow& s);
+void delete_snapshot(pqxx::work& tx, const std::string& id);
+std::vector<SnapshotRow> stale_snapshots(pqxx::work& tx, SnapshotStatus status, int64_t older_than_seconds);
 
 // The project's quota row, inserted when absent and locked FOR UPDATE: concurrent creations of
 // one project queue here, so the usage they count is exact. The limits with defaults applied.
