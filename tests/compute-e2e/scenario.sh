@@ -65,13 +65,15 @@ fixed_ip() { server_field "$1" '[.addresses[].addresses[] | select(.type != "flo
 host_usage() { admin --json host show "$(hostname -s)" | jq -c '{vcpus_used, ram_mib_used, disk_gib_used, instances}'; }
 
 # ---- cleanup: whatever this run made, in any state; then the audit -------------------------
-server_ids=() port_ids=() fip_id="" snapshot_id="" volume_id=""
+server_ids=() port_ids=() fip_id="" snapshot_id="" volume_id="" volume_snapshot_id="" copy_id=""
 cleanup() {
   local id
   if [[ ${STRATUS_E2E_KEEP:-0} == 1 ]]; then echo "compute-e2e: kept everything (STRATUS_E2E_KEEP=1) and $work"; return; fi
   for id in "${server_ids[@]}"; do demo server delete "$id" --wait >/dev/null 2>&1 || true; done
   [[ -z $fip_id ]] || demo floating-ip delete "$fip_id" >/dev/null 2>&1 || true
   [[ -z $snapshot_id ]] || demo image delete "$snapshot_id" >/dev/null 2>&1 || true
+  [[ -z $volume_snapshot_id ]] || demo volume snapshot delete "$volume_snapshot_id" >/dev/null 2>&1 || true
+  [[ -z $copy_id ]] || demo volume delete "$copy_id" >/dev/null 2>&1 || true
   [[ -z $volume_id ]] || demo volume delete "$volume_id" >/dev/null 2>&1 || true
   demo security-group delete "$GROUP" >/dev/null 2>&1 || true
   demo keypair delete KeypairOne >/dev/null 2>&1 || true
@@ -95,10 +97,12 @@ audit() {
     ! demo port show "$port" >/dev/null 2>&1 || left+=("port $port (and its fixed IP)")
   done
   [[ -z $fip_id ]] || ! demo floating-ip show "$fip_id" >/dev/null 2>&1 || left+=("floating IP $fip_id")
-  if [[ -n $volume_id ]]; then
-    ! demo volume show "$volume_id" >/dev/null 2>&1 || left+=("volume $volume_id")
-    [[ ! -e $STRATUS_STATE/volumes/volume-$volume_id.qcow2 ]] || left+=("the volume file of $volume_id")
-  fi
+  for id in $volume_id $copy_id; do
+    ! demo volume show "$id" >/dev/null 2>&1 || left+=("volume $id")
+    [[ ! -e $STRATUS_STATE/volumes/volume-$id.qcow2 ]] || left+=("the volume file of $id")
+  done
+  [[ -z $volume_snapshot_id ]] || ! demo volume snapshot show "$volume_snapshot_id" >/dev/null 2>&1 ||
+    left+=("volume snapshot $volume_snapshot_id")
   [[ $(host_usage) == "$usage_before" ]] || left+=("claims: host usage $(host_usage), was $usage_before")
   ((${#left[@]} == 0)) || { printf 'compute-e2e: left behind: %s\n' "${left[@]}" >&2; exit 1; }
   step "audit: no domain, instance directory, OVS interface, flow, port, fixed or floating IP, volume or claim is left"
@@ -206,8 +210,20 @@ demo volume attach "$VOLUME" web-3 --wait >/dev/null
 ssh_until root "$address" "$MARK" "mkdir -p /mnt/data && mount -o ro /dev/vdb /mnt/data && cat /mnt/data/proof; umount /mnt/data"
 demo volume detach "$VOLUME" --wait >/dev/null
 ssh_as root "$address" "test ! -e /sys/block/vdb" || fail "/dev/vdb is still in web-3 after the detach"
+step "web-1 deleted: $VOLUME available again, on web-3 with web-1's file, detached (gone in the guest)"
+
+# A snapshot of the volume, and a volume made from it that has the file.
+demo volume snapshot create "$VOLUME-snap" --volume "$VOLUME" >/dev/null
+volume_snapshot_id=$(demo --json volume snapshot show "$VOLUME-snap" | jq -r .id)
+copy_id=$(demo --json volume create "$VOLUME-copy" --snapshot "$VOLUME-snap" | jq -r .id)
+demo volume attach "$copy_id" web-3 --wait >/dev/null
+ssh_until root "$address" "$MARK" "mkdir -p /mnt/data && mount -o ro /dev/vdb /mnt/data && cat /mnt/data/proof; umount /mnt/data"
+demo volume detach "$copy_id" --wait >/dev/null
+if out=$(demo volume delete "$VOLUME" 2>&1); then fail "$VOLUME was deleted while it has a snapshot"; fi
+demo volume snapshot delete "$volume_snapshot_id" >/dev/null
+demo volume delete "$copy_id" >/dev/null
 demo volume delete "$VOLUME" >/dev/null
-step "web-1 deleted: $VOLUME available again, on web-3 with web-1's file, detached (gone in the guest), deleted"
+step "snapshot $VOLUME-snap held $VOLUME; $VOLUME-copy made from it has the file on web-3; all deleted"
 
 for id in "${server_ids[@]}"; do
   demo server show "$id" >/dev/null 2>&1 || continue  # web-1 is gone already
