@@ -698,3 +698,41 @@ TEST_CASE("snapshots: bad requests, quota and tenant walls") {
   REQUIRE(remove_snapshot(a.client, "s1").ok());
   REQUIRE(a.client.remove("disk").ok());
 }
+
+TEST_CASE("extend: an available volume grows (file and quota), nothing else does") {
+  auto& cloud = Cloud::instance();
+  auto t = cloud.tenant("bs-extend");
+  auto v = must(t.client.create("grow", 1), "create");
+  REQUIRE(qemu_io(cloud.file_of(v.id()), "write", 0x33));
+  auto extend = [&](const std::string& ref, int size) {
+    v1::ExtendVolumeRequest r;
+    r.set_volume(ref);
+    r.set_new_size_gib(size);
+    return t.client.call(&Stub::ExtendVolume, r);
+  };
+  auto grown = must(extend("grow", 3), "extend");
+  CHECK(grown.status() == v1::VOLUME_STATUS_AVAILABLE);
+  CHECK(grown.size_gib() == 3);
+  CHECK(qemu_img_info(cloud.file_of(v.id())).find("\"virtual-size\": 3221225472") != std::string::npos);
+  CHECK(qemu_io(cloud.file_of(v.id()), "read", 0x33));  // the content stays
+  CHECK(cloud.events().saw(v.id(), v1::VOLUME_STATUS_EXTENDING));
+
+  CHECK(extend("grow", 3).code() == StatusCode::INVALID_ARGUMENT);  // equal
+  CHECK(extend("grow", 2).code() == StatusCode::INVALID_ARGUMENT);  // smaller
+  CHECK(extend("grow", 0).code() == StatusCode::INVALID_ARGUMENT);
+  CHECK(extend("grow", 999999).code() == StatusCode::INVALID_ARGUMENT);  // past the largest volume
+  CHECK(extend("no-such-volume", 4).code() == StatusCode::NOT_FOUND);
+  auto other = cloud.tenant("bs-extend-other");
+  v1::ExtendVolumeRequest foreign;
+  foreign.set_volume(v.id());
+  foreign.set_new_size_gib(4);
+  CHECK(other.client.call(&Stub::ExtendVolume, foreign).code() == StatusCode::NOT_FOUND);
+
+  // The growth counts against gigabytes.
+  REQUIRE(cloud.admin().set_quota(t.project_id, 10, 4).ok());
+  auto over = extend("grow", 5);
+  CHECK(over.code() == StatusCode::RESOURCE_EXHAUSTED);
+  CHECK(over.message().find("gigabytes") != std::string::npos);
+  CHECK(must(t.client.get("grow"), "get").size_gib() == 3);
+  REQUIRE(t.client.remove("grow").ok());
+}

@@ -119,6 +119,10 @@ TEST_CASE("attach: reserved for the server, in the agent's spec, in-use once the
   auto in_use = volume(t, "data");
   CHECK(in_use.status() == bs::VOLUME_STATUS_IN_USE);
   CHECK(in_use.attachment().device() == "/dev/vdb");
+  bs::ExtendVolumeRequest grow;
+  grow.set_volume("data");
+  grow.set_new_size_gib(2);
+  CHECK(t.volumes.call(&VolumeStub::ExtendVolume, grow).code() == StatusCode::FAILED_PRECONDITION);  // attached
   bs::CreateSnapshotRequest snap;
   snap.set_name("while-attached");
   snap.set_volume("data");

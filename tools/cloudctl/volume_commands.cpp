@@ -100,6 +100,16 @@ void volume_delete(CommandContext& ctx) {
   call_service(ctx, kService, &Stub::DeleteVolume, request);
 }
 
+void volume_extend(CommandContext& ctx) {
+  bv1::ExtendVolumeRequest request;
+  request.set_volume(argument(ctx, 0));
+  request.set_new_size_gib(compute_logic::whole_number("size", required_option(ctx, "size"), 0));
+  auto volume = call_service(ctx, kService, &Stub::ExtendVolume, request);
+  ctx.output.object(volume, kVolumeFields, formats());
+  if (volume.status() == bv1::VOLUME_STATUS_ERROR && !ctx.output.json())
+    ctx.output.note("Volume " + volume.name() + " is in error: " + volume.fault().message());
+}
+
 void snapshot_create(CommandContext& ctx) {
   bv1::CreateSnapshotRequest request;
   request.set_name(argument(ctx, 0));
@@ -223,6 +233,8 @@ void add_volume_commands(CommandTable& table) {
   table.add({{"volume", "set"}, {"VOLUME"}, {}, {value_option("name"), value_option("description")},
              "[--name N] [--description D]", "rename a volume or change its description", volume_set});
   table.add({{"volume", "delete"}, {"VOLUME"}, {}, {}, "", "delete an available or error volume", volume_delete});
+  table.add({{"volume", "extend"}, {"VOLUME"}, {}, {value_option("size")}, "--size GIB",
+             "grow an available volume to GIB", volume_extend});
   table.add({{"volume", "snapshot", "create"}, {"NAME"}, {},
              {value_option("volume"), value_option("description"), flag_option("force")},
              "--volume VOL [--description D] [--force]", "snapshot an available volume", snapshot_create});

@@ -130,6 +130,13 @@ grpc::Status BlockStorageApi::DeleteVolume(grpc::ServerContext* ctx, const v1::D
   return rpc::serve(logger_, "DeleteVolume", [&] { service_.delete_volume(auth_.authenticate(*ctx), req->volume()); });
 }
 
+grpc::Status BlockStorageApi::ExtendVolume(grpc::ServerContext* ctx, const v1::ExtendVolumeRequest* req,
+                                           v1::Volume* resp) {
+  return rpc::serve(logger_, "ExtendVolume", [&] {
+    to_proto(service_.extend_volume(auth_.authenticate(*ctx), req->volume(), req->new_size_gib()), resp);
+  });
+}
+
 grpc::Status BlockStorageApi::GetQuota(grpc::ServerContext* ctx, const v1::GetQuotaRequest* req, v1::Quota* resp) {
   return rpc::serve(logger_, "GetQuota",
                     [&] { to_proto(service_.get_quota(auth_.authenticate(*ctx), req->project()), resp); });

@@ -21,6 +21,7 @@ class BlockStorageApi final : public v1::BlockStorage::Service {
   grpc::Status GetVolume(grpc::ServerContext*, const v1::GetVolumeRequest*, v1::Volume*) override;
   grpc::Status UpdateVolume(grpc::ServerContext*, const v1::UpdateVolumeRequest*, v1::Volume*) override;
   grpc::Status DeleteVolume(grpc::ServerContext*, const v1::DeleteVolumeRequest*, Empty*) override;
+  grpc::Status ExtendVolume(grpc::ServerContext*, const v1::ExtendVolumeRequest*, v1::Volume*) override;
   grpc::Status GetQuota(grpc::ServerContext*, const v1::GetQuotaRequest*, v1::Quota*) override;
   grpc::Status SetQuota(grpc::ServerContext*, const v1::SetQuotaRequest*, v1::Quota*) override;
   grpc::Status CreateSnapshot(grpc::ServerContext*, const v1::CreateSnapshotRequest*, v1::Snapshot*) override;

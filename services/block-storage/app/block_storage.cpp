@@ -189,6 +189,53 @@ void BlockStorage::delete_volume(const Caller& caller, const std::string& ref) {
   finish_delete(row);
 }
 
+// ---------------------------------------------------------------- extend
+
+VolumeRow BlockStorage::extend_volume(const Caller& caller, const std::string& ref, int64_t new_size_gib) {
+  auth::authorize(caller, caller.project_id(), Access::Write);
+  check_size(new_size_gib, settings_.max_volume_size_gib);
+  VolumeRow row = pool_.transact([&](pqxx::work& tx) {
+    VolumeRow r = require_volume(tx, caller, ref, true);
+    auth::authorize(caller, r.project_id, Access::Write);
+    if (new_size_gib <= r.size_gib)
+      throw invalid_argument("new_size_gib " + std::to_string(new_size_gib) + " must be larger than volume " +
+                             echo(r.name) + "'s " + std::to_string(r.size_gib) + " GiB (volumes only grow)");
+    if (is_attached_or_attaching(r.status))
+      throw failed_precondition("cannot extend volume " + echo(r.name) + ": it is " + to_string(r.status) +
+                                " with instance " + r.attachment.instance_id +
+                                "; extending an attached volume is not supported yet: detach it first");
+    auto quota = store::lock_quota(tx, r.project_id, settings_.default_quota);
+    auto usage = store::usage_of(tx, r.project_id);
+    check_quota("gigabytes", quota.gigabytes, usage.gigabytes, new_size_gib - r.size_gib, " GiB");
+    r.status = transition(r.status, VolumeEvent::BeginExtend, r.name);
+    // The new size is counted from now (quota), whatever the backend then does.
+    r.size_gib = static_cast<int>(new_size_gib);
+    r.fault_message.clear();
+    store_change(tx, r);
+    return r;
+  });
+  std::string fault;
+  try {
+    driver_.extend(row.id, row.size_gib);
+  } catch (const std::exception& e) {
+    fault = e.what();
+    logger_.warn("volume extend failed", {{"volume_id", row.id}, {"error", fault}});
+  }
+  return pool_.transact([&](pqxx::work& tx) {
+    auto current = store::find_volume(tx, row.project_id, row.id, true);
+    if (!current) throw not_found("volume", row.id);
+    auto to = next(current->status, fault.empty() ? VolumeEvent::Extended : VolumeEvent::ExtendFailed);
+    if (!to) return *current;
+    current->status = *to;
+    current->fault_message = fault.empty() ? "" : "the volume could not be extended on the storage backend (its size "
+                                                  "is uncertain); the operator's log has the details";
+    store_change(tx, *current);
+    logger_.info("volume extended", {{"volume_id", current->id}, {"size_gib", current->size_gib},
+                                     {"status", to_string(current->status)}});
+    return *store::find_volume(tx, row.project_id, row.id);
+  });
+}
+
 void BlockStorage::finish_delete(const VolumeRow& row) {
   std::string fault;
   try {
@@ -490,6 +537,24 @@ void BlockStorage::recover() {
     } catch (const Error&) {
       // Recorded as error_deleting by finish_delete.
     }
+  }
+  // extending: the new size is on the row; growing is idempotent, so do it again.
+  auto extending = pool_.transact([&](pqxx::work& tx) { return store::stale_volumes(tx, VolumeStatus::Extending, age); });
+  for (const auto& row : extending) {
+    std::string fault;
+    try {
+      driver_.extend(row.id, row.size_gib);
+    } catch (const std::exception& e) {
+      fault = e.what();
+    }
+    pool_.transact([&](pqxx::work& tx) {
+      auto current = store::find_volume(tx, row.project_id, row.id, true);
+      if (!current || current->status != VolumeStatus::Extending) return;
+      current->status = transition(current->status, fault.empty() ? VolumeEvent::Extended : VolumeEvent::ExtendFailed,
+                                   current->name);
+      if (!fault.empty()) current->fault_message = "the service stopped while extending the volume: " + fault;
+      store_change(tx, *current);
+    });
   }
   // Snapshots the same way: one left creating goes to error (what the backend made removed),
   // one left deleting is removed again.

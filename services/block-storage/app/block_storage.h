@@ -70,6 +70,8 @@ class BlockStorage {
   std::vector<store::VolumeRow> list_volumes(const auth::Caller& caller, bool all_projects);
   store::VolumeRow update_volume(const auth::Caller& caller, const std::string& ref, const VolumeChanges& changes);
   void delete_volume(const auth::Caller& caller, const std::string& ref);
+  // [row FOR UPDATE, quota row, extending] -> driver.extend -> [available at the new size, or error]
+  store::VolumeRow extend_volume(const auth::Caller& caller, const std::string& ref, int64_t new_size_gib);
 
   // ---- attachments: compute (role service) only; see proto/block_storage for the flow ----
   std::pair<store::VolumeRow, Connection> reserve_volume(const auth::Caller& caller, const AttachmentRef& ref);

@@ -52,6 +52,11 @@ void Qcow2Driver::move_into_place(const std::string& partial, const std::string&
   }
 }
 
+void Qcow2Driver::extend(const std::string& volume_id, int64_t size_gib) {
+  // qemu-img never shrinks without --shrink, so a retry of a done extend is harmless.
+  process::run_or_throw({qemu_img_, "resize", "-q", "-f", "qcow2", path_of(volume_id), std::to_string(size_gib) + "G"});
+}
+
 namespace {
 std::string tag_of(const std::string& snapshot_id) {
   if (!validate::is_uuid(snapshot_id)) throw std::logic_error("snapshot id is not a UUID: " + snapshot_id);

@@ -4,7 +4,7 @@
 // block-storage.backend. Drivers are called outside any transaction (they may be slow) and
 // must be safe to call again for the same volume (a retry after a crash).
 //
-// Later slices add: clone (from an image or a volume), extend.
+// Later slices add: clone (from an image or a volume).
 #include <cstdint>
 #include <string>
 
@@ -26,6 +26,8 @@ class VolumeDriver {
   virtual void create(const std::string& volume_id, int64_t size_gib) = 0;
   // Removes the storage; none there is success (idempotent). Throws stratus::Error on failure.
   virtual void remove(const std::string& volume_id) = 0;
+  // Grows the (unattached) volume to `size_gib`; the same size again is success.
+  virtual void extend(const std::string& volume_id, int64_t size_gib) = 0;
   // A snapshot of the volume's content now (the volume is not attached). Idempotent: a
   // snapshot of that id already there is success.
   virtual void snapshot(const std::string& volume_id, const std::string& snapshot_id) = 0;

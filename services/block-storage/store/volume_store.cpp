@@ -89,13 +89,13 @@ std::vector<VolumeRow> list_volumes(pqxx::work& tx, const std::string& project_i
 
 void update_volume(pqxx::work& tx, const VolumeRow& v) {
   try {
-    tx.exec_params("UPDATE volumes SET name = $2, description = $3, status = $4, fault_message = $5, "
+    tx.exec_params("UPDATE volumes SET name = $2, description = $3, status = $4, fault_message = $5, size_gib = $9, "
                    "fault_at = CASE WHEN $5 = '' THEN NULL WHEN fault_message = $5 THEN fault_at ELSE now() END, "
                    "attached_instance_id = $6, attached_host = $7, attached_device = $8, "
                    "attached_at = CASE WHEN $6 = '' THEN NULL WHEN $4 = 'in-use' THEN coalesce(attached_at, now()) "
                    "ELSE attached_at END, updated_at = now() WHERE id = $1::uuid",
                    v.id, v.name, v.description, std::string(to_string(v.status)), v.fault_message,
-                   v.attachment.instance_id, v.attachment.host, v.attachment.device);
+                   v.attachment.instance_id, v.attachment.host, v.attachment.device, v.size_gib);
   } catch (const pqxx::unique_violation&) {
     throw already_exists("volume", v.name);
   }

@@ -65,7 +65,7 @@ std::optional<VolumeRow> find_volume(pqxx::work& tx, const std::string& project_
 std::optional<VolumeRow> find_by_request(pqxx::work& tx, const std::string& project_id, const std::string& request_id);
 // A project's volumes, or every project's when `project_id` is empty; by creation.
 std::vector<VolumeRow> list_volumes(pqxx::work& tx, const std::string& project_id);
-// Status, fault, name, description and attachment of the row; updated_at moves on.
+// Status, fault, name, description, size and attachment of the row; updated_at moves on.
 void update_volume(pqxx::work& tx, const VolumeRow& v);
 void delete_volume(pqxx::work& tx, const std::string& id);
 // Rows in `status` not updated for `older_than_seconds` (what a crash left half-done).
