@@ -10,7 +10,7 @@ auth::TokenClaims Authenticator::verify(const std::string& token) const {
   return claims;
 }
 
-auth::Caller Authenticator::authenticate(const grpc::ServerContext& context) const {
+std::string bearer_token(const grpc::ServerContext& context) {
   const auto& metadata = context.client_metadata();
   auto it = metadata.find("authorization");
   if (it == metadata.end()) throw unauthenticated("this call needs a token: send 'authorization: Bearer <token>'");
@@ -18,7 +18,11 @@ auth::Caller Authenticator::authenticate(const grpc::ServerContext& context) con
   constexpr std::string_view kBearer = "Bearer ";
   if (value.substr(0, kBearer.size()) != kBearer)
     throw unauthenticated("authorization metadata must be 'Bearer <token>'");
-  return auth::Caller{verify(std::string(value.substr(kBearer.size())))};
+  return std::string(value.substr(kBearer.size()));
+}
+
+auth::Caller Authenticator::authenticate(const grpc::ServerContext& context) const {
+  return auth::Caller{verify(bearer_token(context))};
 }
 
 void attach_token(grpc::ClientContext& context, const std::string& token) {

@@ -27,6 +27,10 @@ class Authenticator {
   const auth::RevocationList& revocations_;
 };
 
+// The token of a request's `authorization: Bearer <token>` metadata (UNAUTHENTICATED when
+// there is none), for a service that calls its peers as the user.
+std::string bearer_token(const grpc::ServerContext& context);
+
 // Adds `authorization: Bearer <token>` to an outgoing call.
 void attach_token(grpc::ClientContext& context, const std::string& token);
 

@@ -5,7 +5,8 @@
 //
 // Settings (file or STRATUS_* environment; the section is [block-storage], its variables
 // STRATUS_BLOCK_STORAGE_*): server.listen (127.0.0.1:7400), db.url, db.pool_size, bus.url,
-// identity.{url, service_user, service_password, service_project},
+// identity.{url, service_user, service_password, service_project}, image.url (default: the
+// catalog, looked up when a volume is first made from an image),
 // block-storage.{public_endpoint, backend (qcow2), volumes_path (/var/lib/stratus/volumes),
 // qemu_img (qemu-img), default_availability_zone (nova), max_volume_size_gib (1024),
 // quota_volumes (10), quota_gigabytes (1000), quota_snapshots (10), stuck_after (600 s), recover_interval (60 s)},
@@ -68,7 +69,9 @@ int run(const Config& config) {
   auto driver = driver_from(config);
   // Registers "block-storage" in the identity catalog (block-storage.public_endpoint or the listen address).
   ServiceRuntime runtime(config, {"block-storage", "127.0.0.1:7400", &db::block_storage_migrations()});
-  block_storage::BlockStorage service(runtime.pool(), *driver, settings, runtime.logger().child("block-storage"));
+  // The image service only when a volume is made from an image (its catalog entry then).
+  block_storage::GrpcImageSource images([&runtime] { return runtime.channel_to("image"); });
+  block_storage::BlockStorage service(runtime.pool(), *driver, images, settings, runtime.logger().child("block-storage"));
   // What a crash left in creating/deleting; the first pass comes one interval after the start,
   // by when requests in flight before it are long over or are this process's own.
   runtime.every("block-storage-recover", recover_interval, [&] { service.recover(); });

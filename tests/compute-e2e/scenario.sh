@@ -65,7 +65,7 @@ fixed_ip() { server_field "$1" '[.addresses[].addresses[] | select(.type != "flo
 host_usage() { admin --json host show "$(hostname -s)" | jq -c '{vcpus_used, ram_mib_used, disk_gib_used, instances}'; }
 
 # ---- cleanup: whatever this run made, in any state; then the audit -------------------------
-server_ids=() port_ids=() fip_id="" snapshot_id="" volume_id="" volume_snapshot_id="" copy_id=""
+server_ids=() port_ids=() fip_id="" snapshot_id="" volume_id="" volume_snapshot_id="" copy_id="" image_volume_id=""
 cleanup() {
   local id
   if [[ ${STRATUS_E2E_KEEP:-0} == 1 ]]; then echo "compute-e2e: kept everything (STRATUS_E2E_KEEP=1) and $work"; return; fi
@@ -74,6 +74,7 @@ cleanup() {
   [[ -z $snapshot_id ]] || demo image delete "$snapshot_id" >/dev/null 2>&1 || true
   [[ -z $volume_snapshot_id ]] || demo volume snapshot delete "$volume_snapshot_id" >/dev/null 2>&1 || true
   [[ -z $copy_id ]] || demo volume delete "$copy_id" >/dev/null 2>&1 || true
+  [[ -z $image_volume_id ]] || demo volume delete "$image_volume_id" >/dev/null 2>&1 || true
   [[ -z $volume_id ]] || demo volume delete "$volume_id" >/dev/null 2>&1 || true
   demo security-group delete "$GROUP" >/dev/null 2>&1 || true
   demo keypair delete KeypairOne >/dev/null 2>&1 || true
@@ -97,7 +98,7 @@ audit() {
     ! demo port show "$port" >/dev/null 2>&1 || left+=("port $port (and its fixed IP)")
   done
   [[ -z $fip_id ]] || ! demo floating-ip show "$fip_id" >/dev/null 2>&1 || left+=("floating IP $fip_id")
-  for id in $volume_id $copy_id; do
+  for id in $volume_id $copy_id $image_volume_id; do
     ! demo volume show "$id" >/dev/null 2>&1 || left+=("volume $id")
     [[ ! -e $STRATUS_STATE/volumes/volume-$id.qcow2 ]] || left+=("the volume file of $id")
   done
@@ -224,6 +225,15 @@ demo volume snapshot delete "$volume_snapshot_id" >/dev/null
 demo volume delete "$copy_id" >/dev/null
 demo volume delete "$VOLUME" >/dev/null
 step "snapshot $VOLUME-snap held $VOLUME; $VOLUME-copy made from it has the file on web-3; all deleted"
+
+# A volume made from the guest image is bootable and has the image's boot partition.
+image_volume_id=$(demo --json volume create "$VOLUME-image" --image stratus-guest | jq -r .id)
+[[ $(demo --json volume show "$image_volume_id" | jq -r .bootable) == true ]] || fail "$VOLUME-image is not bootable"
+demo volume attach "$image_volume_id" web-3 --wait >/dev/null
+ssh_until root "$address" yes "mkdir -p /mnt/img && mount -o ro /dev/vdb1 /mnt/img && test -s /mnt/img/vmlinuz && echo yes; umount /mnt/img"
+demo volume detach "$image_volume_id" --wait >/dev/null
+demo volume delete "$image_volume_id" >/dev/null
+step "$VOLUME-image made from stratus-guest is bootable and has its kernel on /dev/vdb1 in web-3"
 
 for id in "${server_ids[@]}"; do
   demo server show "$id" >/dev/null 2>&1 || continue  # web-1 is gone already

@@ -152,6 +152,7 @@ Cloud::Cloud()
   block_storage_options.db_url = block_storage_db_.url();
   test_support::use_admin_as_service_user(block_storage_options, identity_->address());
   block_storage_options.env["STRATUS_BLOCK_STORAGE_VOLUMES_PATH"] = volumes_dir_;
+  block_storage_options.env["STRATUS_IMAGE_URL"] = image_->address();
   block_storage_ = std::make_unique<test_support::ServiceProcess>(block_storage_options);
 
   test_support::ServiceOptions compute_options;

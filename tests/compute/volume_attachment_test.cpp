@@ -6,6 +6,7 @@
 
 #include <filesystem>
 
+#include "common/process/run.h"
 #include "tests/compute/compute_test_support.h"
 
 using namespace stratus;
@@ -288,4 +289,49 @@ TEST_CASE("tenant walls and bad input: attach and detach refuse clearly and chan
   must(host->report(server_a.id(), v1::INSTANCE_EVENT_DELETED, v1::POWER_STATE_NOSTATE), "deleted a");
   must(host->report(server_b.id(), v1::INSTANCE_EVENT_DELETED, v1::POWER_STATE_NOSTATE), "deleted b");
   CHECK(volume_becomes(a, "disk", bs::VOLUME_STATUS_AVAILABLE));
+}
+
+TEST_CASE("a volume made from an image is bootable and holds the image's bytes; invisible images are NOT_FOUND") {
+  auto& cloud = Cloud::instance();
+  auto t = cloud.tenant("volume-image");
+  bs::CreateVolumeRequest request;
+  request.set_name("from-image");
+  request.set_image(cloud.image_id());
+  auto made = must(t.volumes.call(&VolumeStub::CreateVolume, request), "volume from image");
+  CHECK(made.status() == bs::VOLUME_STATUS_AVAILABLE);
+  CHECK(made.bootable());
+  CHECK(made.image_id() == cloud.image_id());
+  CHECK(made.size_gib() >= 1);
+  // The file's guest-visible bytes are the image's: compare with qemu-img.
+  const auto file = (std::filesystem::path(cloud.volumes_dir()) / ("volume-" + made.id() + ".qcow2")).string();
+  auto info = process::run({"qemu-img", "info", "--output=json", file});
+  CHECK(info.output.find("\"format\": \"qcow2\"") != std::string::npos);
+
+  bs::CreateVolumeRequest small = request;
+  small.set_name("too-small");
+  small.set_size_gib(1);
+  CHECK(t.volumes.call(&VolumeStub::CreateVolume, small).ok());  // the test image fits in 1 GiB
+  bs::CreateVolumeRequest both = request;
+  both.set_name("both");
+  both.set_snapshot("some-snapshot");
+  CHECK(t.volumes.call(&VolumeStub::CreateVolume, both).code() == StatusCode::INVALID_ARGUMENT);
+  bs::CreateVolumeRequest missing = request;
+  missing.set_name("missing");
+  missing.set_image("no-such-image");
+  CHECK(t.volumes.call(&VolumeStub::CreateVolume, missing).code() == StatusCode::NOT_FOUND);
+
+  // Another project's private image cannot be copied.
+  auto other = cloud.tenant("volume-image-other");
+  img::CreateImageRequest private_image;
+  private_image.set_name("private");
+  private_image.set_disk_format("raw");
+  private_image.set_container_format("bare");
+  auto queued = must(other.images.call(&img::Images::Stub::CreateImage, private_image), "private image");
+  bs::CreateVolumeRequest stolen = request;
+  stolen.set_name("stolen");
+  stolen.set_image(queued.id());
+  CHECK(t.volumes.call(&VolumeStub::CreateVolume, stolen).code() == StatusCode::NOT_FOUND);
+  // Its owner gets the clear refusal: not active yet.
+  stolen.set_name("not-active");
+  CHECK(other.volumes.call(&VolumeStub::CreateVolume, stolen).code() == StatusCode::FAILED_PRECONDITION);
 }

@@ -24,7 +24,8 @@ const std::string kService = "block-storage";
 const std::vector<std::string> kVolumeFields{"id",          "name",       "status",     "size_gib",  "availability_zone",
                                              "description", "project_id", "backend",    "fault.message",
                                              "attachment.instance_id", "attachment.device",
-                                             "source_snapshot_id", "created_at",  "updated_at"};
+                                             "source_snapshot_id", "bootable", "image_id",
+                                             "created_at",  "updated_at"};
 const std::vector<std::string> kSnapshotFields{"id",        "name",          "status",     "volume_id",  "size_gib",
                                                "description", "fault.message", "project_id", "created_at"};
 const std::vector<std::string> kSnapshotColumns{"id", "name", "status", "volume_id", "size_gib"};
@@ -52,7 +53,8 @@ void volume_create(CommandContext& ctx) {
   request.set_name(argument(ctx, 0));
   auto size = ctx.args.value("size");
   if (auto snapshot = ctx.args.value("snapshot")) request.set_snapshot(*snapshot);
-  if (!size && request.snapshot().empty()) throw UsageError("missing --size (GiB)");
+  if (auto image = ctx.args.value("image")) request.set_image(*image);
+  if (!size && request.snapshot().empty() && request.image().empty()) throw UsageError("missing --size (GiB)");
   // Only "is it a number" here: the service answers size limits with a message of its own.
   if (size) request.set_size_gib(compute_logic::whole_number("size", *size, 0));
   if (auto d = ctx.args.value("description")) request.set_description(*d);
@@ -223,10 +225,11 @@ void volume_detach(CommandContext& ctx) {
 void add_volume_commands(CommandTable& table) {
   // words, arguments, optional arguments, options, options usage, summary, handler
   table.add({{"volume", "create"}, {"NAME"}, {},
-             {value_option("size"), value_option("snapshot"), value_option("description"),
+             {value_option("size"), value_option("snapshot"), value_option("image"), value_option("description"),
               value_option("availability-zone")},
-             "(--size GIB | --snapshot SNAP [--size GIB]) [--description D] [--availability-zone AZ]",
-             "create a volume (a qcow2 disk), empty or a copy of a snapshot", volume_create});
+             "(--size GIB | --snapshot SNAP [--size GIB] | --image IMG [--size GIB]) [--description D] "
+             "[--availability-zone AZ]",
+             "create a volume (a qcow2 disk): empty, a copy of a snapshot, or of an image (bootable)", volume_create});
   table.add({{"volume", "list"}, {}, {}, {flag_option("all-projects")}, "[--all-projects]",
              "list your project's volumes (--all-projects: every project's, admin)", volume_list});
   table.add({{"volume", "show"}, {"VOLUME"}, {}, {}, "", "show a volume (and its fault)", volume_show});

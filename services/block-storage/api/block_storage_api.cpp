@@ -30,6 +30,8 @@ void to_proto(const store::VolumeRow& v, v1::Volume* out) {
   set_time(out->mutable_updated_at(), v.updated_at);
   out->set_request_id(v.request_id);
   out->set_source_snapshot_id(v.source_snapshot_id);
+  out->set_bootable(v.bootable);
+  out->set_image_id(v.image_id);
   if (!v.attachment.instance_id.empty()) {
     auto* a = out->mutable_attachment();
     a->set_instance_id(v.attachment.instance_id);
@@ -96,7 +98,8 @@ grpc::Status BlockStorageApi::CreateVolume(grpc::ServerContext* ctx, const v1::C
     spec.availability_zone = req->availability_zone();
     spec.request_id = req->request_id();
     spec.snapshot = req->snapshot();
-    to_proto(service_.create_volume(auth_.authenticate(*ctx), spec), resp);
+    spec.image = req->image();
+    to_proto(service_.create_volume(auth_.authenticate(*ctx), rpc::bearer_token(*ctx), spec), resp);
   });
 }
 

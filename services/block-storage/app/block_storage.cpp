@@ -27,8 +27,9 @@ void check_quota(const std::string& what, int64_t limit, int64_t used, int64_t a
 
 }  // namespace
 
-BlockStorage::BlockStorage(db::Pool& pool, VolumeDriver& driver, Settings settings, log::Logger logger)
-    : pool_(pool), driver_(driver), settings_(std::move(settings)), logger_(std::move(logger)) {}
+BlockStorage::BlockStorage(db::Pool& pool, VolumeDriver& driver, ImageSource& images, Settings settings,
+                           log::Logger logger)
+    : pool_(pool), driver_(driver), images_(images), settings_(std::move(settings)), logger_(std::move(logger)) {}
 
 void BlockStorage::emit(pqxx::work& tx, const VolumeRow& row, bool deleted) {
   cloud::block_storage::v1::VolumeChanged event;
@@ -54,14 +55,37 @@ VolumeRow BlockStorage::require_volume(pqxx::work& tx, const Caller& caller, con
 
 // ---------------------------------------------------------------- create
 
-VolumeRow BlockStorage::create_volume(const Caller& caller, const VolumeSpec& spec) {
+VolumeRow BlockStorage::create_volume(const Caller& caller, const std::string& token, const VolumeSpec& spec) {
   auth::authorize(caller, caller.project_id(), Access::Write);
+  if (!spec.snapshot.empty() && !spec.image.empty())
+    throw invalid_argument("give a snapshot or an image to copy, not both");
   // Every check of the request before anything is written.
   VolumeRow row;
+  row.size_gib = 0;
   row.name = volume_name(spec.name);
   check_description(spec.description);
-  // With a snapshot, 0 means "the snapshot's size", checked once the snapshot is read.
-  if (spec.snapshot.empty() || spec.size_gib != 0) check_size(spec.size_gib, settings_.max_volume_size_gib);
+  // With a snapshot or an image, 0 means "its size", worked out once it is read.
+  if ((spec.snapshot.empty() && spec.image.empty()) || spec.size_gib != 0)
+    check_size(spec.size_gib, settings_.max_volume_size_gib);
+  // The image as the caller sees it (another project's private image is NOT_FOUND there).
+  std::optional<ImageFacts> image;
+  if (!spec.image.empty()) {
+    image = images_.get(token, spec.image);
+    if (image->status != "active")
+      throw failed_precondition("image " + echo(image->name) + " is " + image->status + ", not active");
+    if (image->disk_format != "raw" && image->disk_format != "qcow2")
+      throw invalid_argument("image " + echo(image->name) + " is " + image->disk_format +
+                             ": only raw and qcow2 images can become volumes");
+    const int64_t needed = std::max<int64_t>({1, static_cast<int64_t>((image->size + (1ull << 30) - 1) >> 30),
+                                              static_cast<int64_t>(image->min_disk)});
+    row.size_gib = static_cast<int>(spec.size_gib == 0 ? needed : spec.size_gib);
+    if (row.size_gib < needed)
+      throw invalid_argument("size_gib " + std::to_string(row.size_gib) + " is smaller than image " +
+                             echo(image->name) + " needs (" + std::to_string(needed) + " GiB)");
+    check_size(row.size_gib, settings_.max_volume_size_gib);
+    row.bootable = true;
+    row.image_id = image->id;
+  }
   check_availability_zone(spec.availability_zone);
   validate::optional_text("request_id", spec.request_id, 255);
   if (!spec.availability_zone.empty() && spec.availability_zone != settings_.default_availability_zone)
@@ -72,7 +96,7 @@ VolumeRow BlockStorage::create_volume(const Caller& caller, const VolumeSpec& sp
   row.project_id = caller.project_id();
   row.user_id = caller.user_id();
   row.description = spec.description;
-  row.size_gib = static_cast<int>(spec.size_gib);
+  if (row.size_gib == 0) row.size_gib = static_cast<int>(spec.size_gib);  // an image's size is set above
   row.availability_zone = settings_.default_availability_zone;
   row.status = VolumeStatus::Creating;
   row.backend = driver_.name();
@@ -109,6 +133,9 @@ VolumeRow BlockStorage::create_volume(const Caller& caller, const VolumeSpec& sp
   try {
     if (source)
       driver_.create_from_snapshot(row.id, row.size_gib, source->volume_id, source->id);
+    else if (image)
+      driver_.create_from_image(row.id, row.size_gib, image->disk_format,
+                                [&](const std::string& path) { images_.download(token, image->id, path); });
     else
       driver_.create(row.id, row.size_gib);
   } catch (const std::exception& e) {

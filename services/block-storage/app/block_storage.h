@@ -21,6 +21,7 @@
 #include "common/auth/policy.h"
 #include "common/db/pool.h"
 #include "common/log/log.h"
+#include "services/block-storage/drivers/image_source.h"
 #include "services/block-storage/drivers/volume_driver.h"
 #include "services/block-storage/store/volume_store.h"
 
@@ -38,6 +39,7 @@ struct VolumeSpec {
   std::string name, description, availability_zone, request_id;
   int64_t size_gib = 0;     // 0 with a snapshot: the snapshot's size
   std::string snapshot;     // id or name: a copy of that snapshot
+  std::string image;        // id or name: a copy of that image (bootable)
 };
 
 struct SnapshotSpec {
@@ -63,9 +65,10 @@ struct QuotaView {
 
 class BlockStorage {
  public:
-  BlockStorage(db::Pool& pool, VolumeDriver& driver, Settings settings, log::Logger logger);
+  BlockStorage(db::Pool& pool, VolumeDriver& driver, ImageSource& images, Settings settings, log::Logger logger);
 
-  store::VolumeRow create_volume(const auth::Caller& caller, const VolumeSpec& spec);
+  // `token`: the caller's own, to read an image as the caller may.
+  store::VolumeRow create_volume(const auth::Caller& caller, const std::string& token, const VolumeSpec& spec);
   store::VolumeRow get_volume(const auth::Caller& caller, const std::string& ref);
   std::vector<store::VolumeRow> list_volumes(const auth::Caller& caller, bool all_projects);
   store::VolumeRow update_volume(const auth::Caller& caller, const std::string& ref, const VolumeChanges& changes);
@@ -111,6 +114,7 @@ class BlockStorage {
 
   db::Pool& pool_;
   VolumeDriver& driver_;
+  ImageSource& images_;
   Settings settings_;
   log::Logger logger_;
 };

@@ -3,6 +3,8 @@
 #include <filesystem>
 #include <system_error>
 
+#include <nlohmann/json.hpp>
+
 #include "common/error/error.h"
 #include "common/process/run.h"
 #include "common/validate/validate.h"
@@ -50,6 +52,36 @@ void Qcow2Driver::move_into_place(const std::string& partial, const std::string&
     fs::remove(partial, ignored);
     throw Error(ErrorCode::Internal, "could not move the new volume file into place: " + ec.message());
   }
+}
+
+void Qcow2Driver::create_from_image(const std::string& volume_id, int64_t size_gib, const std::string& disk_format,
+                                    const std::function<void(const std::string& path)>& fetch) {
+  if (disk_format != "raw" && disk_format != "qcow2")
+    throw invalid_argument("an image of disk_format " + disk_format + " cannot become a volume (raw or qcow2 only)");
+  const std::string path = path_of(volume_id), partial = path + ".partial", download = path + ".image";
+  std::error_code ec;
+  auto clean = [&] {
+    fs::remove(partial, ec);
+    fs::remove(download, ec);
+  };
+  clean();
+  try {
+    fetch(download);
+    auto info = nlohmann::json::parse(
+        process::run_or_throw({qemu_img_, "info", "--output=json", "-f", disk_format, download}));
+    const uint64_t virtual_size = info.value("virtual-size", uint64_t{0});
+    const uint64_t capacity = static_cast<uint64_t>(size_gib) << 30;
+    if (virtual_size > capacity)
+      throw invalid_argument("the image's virtual size (" + std::to_string((virtual_size + (1ull << 30) - 1) >> 30) +
+                             " GiB) is larger than the volume (" + std::to_string(size_gib) + " GiB)");
+    process::run_or_throw({qemu_img_, "convert", "-q", "-f", disk_format, "-O", "qcow2", download, partial});
+    process::run_or_throw({qemu_img_, "resize", "-q", "-f", "qcow2", partial, std::to_string(size_gib) + "G"});
+  } catch (...) {
+    clean();
+    throw;
+  }
+  fs::remove(download, ec);
+  move_into_place(partial, path);
 }
 
 void Qcow2Driver::extend(const std::string& volume_id, int64_t size_gib) {

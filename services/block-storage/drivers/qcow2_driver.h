@@ -20,6 +20,8 @@ class Qcow2Driver final : public VolumeDriver {
   std::string name() const override { return "qcow2"; }
   void create(const std::string& volume_id, int64_t size_gib) override;
   void remove(const std::string& volume_id) override;
+  void create_from_image(const std::string& volume_id, int64_t size_gib, const std::string& disk_format,
+                         const std::function<void(const std::string& path)>& fetch) override;
   void extend(const std::string& volume_id, int64_t size_gib) override;
   void snapshot(const std::string& volume_id, const std::string& snapshot_id) override;
   void delete_snapshot(const std::string& volume_id, const std::string& snapshot_id) override;

@@ -6,6 +6,7 @@
 //
 // Later slices add: clone (from an image or a volume).
 #include <cstdint>
+#include <functional>
 #include <string>
 
 namespace stratus::block_storage {
@@ -26,6 +27,12 @@ class VolumeDriver {
   virtual void create(const std::string& volume_id, int64_t size_gib) = 0;
   // Removes the storage; none there is success (idempotent). Throws stratus::Error on failure.
   virtual void remove(const std::string& volume_id) = 0;
+  // Makes volume `volume_id` of `size_gib` from an image: `fetch(path)` writes the image's
+  // bytes (of `disk_format` raw or qcow2) to a scratch file the driver names, which it then
+  // converts. An image whose virtual size is larger than `size_gib` is INVALID_ARGUMENT. On
+  // failure nothing of the new volume is left.
+  virtual void create_from_image(const std::string& volume_id, int64_t size_gib, const std::string& disk_format,
+                                 const std::function<void(const std::string& path)>& fetch) = 0;
   // Grows the (unattached) volume to `size_gib`; the same size again is success.
   virtual void extend(const std::string& volume_id, int64_t size_gib) = 0;
   // A snapshot of the volume's content now (the volume is not attached). Idempotent: a

@@ -13,7 +13,7 @@ const std::string kColumns = "id::text, project_id, user_id, name, description, 
                              "backend, fault_message, " + epoch("fault_at") + ", request_id, " + epoch("created_at") +
                              ", " + epoch("updated_at") +
                              ", attached_instance_id, attached_host, attached_device, " + epoch("attached_at") +
-                             ", source_snapshot_id";
+                             ", source_snapshot_id, bootable, image_id";
 
 VolumeRow volume_from(const pqxx::row& r) {
   VolumeRow v;
@@ -39,6 +39,8 @@ VolumeRow volume_from(const pqxx::row& r) {
   v.attachment.device = r[16].as<std::string>();
   if (!r[17].is_null()) v.attachment.attached_at = r[17].as<int64_t>();
   v.source_snapshot_id = r[18].as<std::string>();
+  v.bootable = r[19].as<bool>();
+  v.image_id = r[20].as<std::string>();
   return v;
 }
 
@@ -53,10 +55,11 @@ std::vector<VolumeRow> rows_of(const pqxx::result& result) {
 void insert_volume(pqxx::work& tx, const VolumeRow& v) {
   try {
     tx.exec_params("INSERT INTO volumes (id, project_id, user_id, name, description, size_gib, availability_zone, "
-                   "status, backend, request_id, source_snapshot_id) VALUES ($1::uuid, $2, $3, $4, $5, $6, $7, $8, "
-                   "$9, $10, $11)",
+                   "status, backend, request_id, source_snapshot_id, bootable, image_id) VALUES ($1::uuid, $2, $3, $4, $5, "
+                   "$6, $7, $8, $9, $10, $11, $12, $13)",
                    v.id, v.project_id, v.user_id, v.name, v.description, v.size_gib, v.availability_zone,
-                   std::string(to_string(v.status)), v.backend, v.request_id, v.source_snapshot_id);
+                   std::string(to_string(v.status)), v.backend, v.request_id, v.source_snapshot_id, v.bootable,
+                   v.image_id);
   } catch (const pqxx::unique_violation&) {
     throw already_exists("volume", v.name);
   }

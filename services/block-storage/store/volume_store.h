@@ -33,6 +33,8 @@ struct VolumeRow {
   int64_t created_at = 0, updated_at = 0;
   Attachment attachment;
   std::string source_snapshot_id;
+  bool bootable = false;
+  std::string image_id;
 };
 
 struct SnapshotRow {

@@ -190,11 +190,7 @@ void to_proto(const HostView& view, const scheduling::Ratios& ratios, v1::Host* 
 }
 
 Requester ComputeApi::requester(const grpc::ServerContext& context) const {
-  Requester r{auth_.authenticate(context), ""};
-  auto it = context.client_metadata().find("authorization");
-  std::string value(it->second.data(), it->second.size());
-  r.token = value.substr(std::string("Bearer ").size());
-  return r;
+  return Requester{auth_.authenticate(context), rpc::bearer_token(context)};
 }
 
 // ---------------------------------------------------------------- flavors
