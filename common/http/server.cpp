@@ -147,9 +147,15 @@ void Server::Impl::forget(Session* session) {
 }
 
 void Server::Impl::drop_idle_sessions() {
-  std::lock_guard<std::mutex> lock(mutex);
-  for (auto& [raw, weak] : sessions)
-    if (auto session = weak.lock()) session->close_if_waiting();
+  // Taken out under the lock, used and released after it: the last reference to a session
+  // may be one of these, and its destructor takes the lock (forget()).
+  std::vector<std::shared_ptr<Session>> alive;
+  {
+    std::lock_guard<std::mutex> lock(mutex);
+    for (auto& [raw, weak] : sessions)
+      if (auto session = weak.lock()) alive.push_back(std::move(session));
+  }
+  for (auto& session : alive) session->close_if_waiting();
 }
 
 std::pair<std::string, unsigned short> split_host_port(const std::string& address) {
