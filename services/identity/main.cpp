@@ -5,7 +5,7 @@
 // Settings (file or STRATUS_* environment): server.listen, db.url, db.pool_size, bus.url,
 // identity.{bootstrap_admin_user, bootstrap_admin_password, bootstrap_admin_project,
 // public_endpoint, region, token_ttl, key_rotation, max_failed_logins, lockout,
-// resync_interval}, tls.{ca_file, cert_file, key_file}, log.{level, format}.
+// resync_interval, credential_keys_file}, tls.{ca_file, cert_file, key_file}, log.{level, format}.
 // See docs/identity.md.
 #include "common/config/config.h"
 #include "common/identity_client/identity_client.h"
@@ -48,7 +48,15 @@ int run(const Config& config) {
   });
   identity::KeyRing keys(verifier);
   auth::RevocationList revocations;
-  identity::Identity domain(pool, keys, revocations, settings_from(config), logger);
+  // Sealing access-key secrets needs a ring; without it keys keep only a hash (no SigV4).
+  identity::CredentialKeys credential_keys;
+  if (auto ring = config.find("identity.credential_keys_file"); ring && !ring->empty()) {
+    credential_keys = identity::CredentialKeys::load_file(*ring);
+    logger.info("access-key secrets are sealed", {{"credential_key_id", credential_keys.active_key_id()}});
+  } else {
+    logger.warn("identity.credential_keys_file is not set: new access keys cannot sign EC2 (SigV4) requests");
+  }
+  identity::Identity domain(pool, keys, revocations, settings_from(config), logger, std::move(credential_keys));
 
   domain.bootstrap(config.get("identity.bootstrap_admin_user", "admin"),
                    config.get("identity.bootstrap_admin_password", ""),

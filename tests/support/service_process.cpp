@@ -209,7 +209,7 @@ void ServiceProcess::wait_until_serving() {
       throw std::runtime_error(options_.binary + " exited with code " + std::to_string(*exit_code_) +
                                " before serving; log tail:\n" + log_tail());
     // The services listen only once they are ready, so a connect is cheap and means "try health".
-    if (port_accepts(port_) && health_serving(address_, std::chrono::seconds(2))) return;
+    if (port_accepts(port_) && (!options_.grpc_health || health_serving(address_, std::chrono::seconds(2)))) return;
     if (Clock::now() > deadline)
       throw std::runtime_error(options_.binary + " did not report SERVING on " + address_ + " within " +
                                std::to_string(options_.start_timeout.count()) + " ms; log tail:\n" + log_tail());

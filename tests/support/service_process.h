@@ -41,6 +41,9 @@ struct ServiceOptions {
   std::string db_url;                      // STRATUS_DB_URL; not set when empty
   std::string bus_url = test_amqp_url();   // STRATUS_BUS_URL; not set when empty
   std::map<std::string, std::string> env;  // further variables; these win over the above
+  // Ready when gRPC health says SERVING; false: once the port accepts (HTTP fronts such as
+  // the EC2 API, which listen only when ready).
+  bool grpc_health = true;
   std::chrono::milliseconds start_timeout{30000};
   std::chrono::milliseconds stop_timeout{15000};  // after SIGTERM, before SIGKILL
 };

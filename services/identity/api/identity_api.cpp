@@ -250,6 +250,48 @@ grpc::Status IdentityApi::DeleteAccessKey(grpc::ServerContext* ctx, const v1::De
                     [&] { identity_.delete_access_key(auth_.authenticate(*ctx), req->access_key_id()); });
 }
 
+grpc::Status IdentityApi::VerifySignature(grpc::ServerContext* ctx, const v1::VerifySignatureRequest* req,
+                                          v1::VerifySignatureResponse* resp) {
+  return rpc::serve(logger_, "VerifySignature", [&] {
+    auto caller = auth_.authenticate(*ctx);
+    // Bounds, so that a request cannot make identity hash megabytes: a front never needs more.
+    constexpr size_t kMaxPart = 16 * 1024;
+    if (req->path().size() > kMaxPart || req->query().size() > kMaxPart || req->headers_size() > 64 ||
+        req->signed_headers_size() > 64)
+      throw invalid_argument("the signed request is too large to verify");
+    sigv4::SignedRequest signed_request;
+    signed_request.method = req->method();
+    signed_request.path = req->path();
+    signed_request.query = req->query();
+    for (const auto& h : req->headers()) {
+      if (h.name().size() > 256 || h.value().size() > kMaxPart) throw invalid_argument("a signed header is too large");
+      signed_request.headers.emplace_back(h.name(), h.value());
+    }
+    signed_request.signed_headers.assign(req->signed_headers().begin(), req->signed_headers().end());
+    signed_request.payload_sha256 = req->payload_sha256();
+    signed_request.amz_date = req->amz_date();
+    auto scope = sigv4::parse_credential_scope(req->credential_scope());
+    if (!scope) {
+      resp->set_refusal(v1::VerifySignatureResponse::REFUSAL_MALFORMED);
+      resp->set_message("the credential scope must be <date>/<region>/<service>/aws4_request");
+      return;
+    }
+    signed_request.scope = *scope;
+    auto check = identity_.verify_signature(caller, req->access_key_id(), signed_request, req->signature(),
+                                            auth::unix_now());
+    using Refusal = SignatureCheck::Refusal;
+    switch (check.refusal) {
+      case Refusal::None: resp->set_refusal(v1::VerifySignatureResponse::REFUSAL_NONE); break;
+      case Refusal::UnknownKey: resp->set_refusal(v1::VerifySignatureResponse::REFUSAL_UNKNOWN_KEY); break;
+      case Refusal::Malformed: resp->set_refusal(v1::VerifySignatureResponse::REFUSAL_MALFORMED); break;
+      case Refusal::Expired: resp->set_refusal(v1::VerifySignatureResponse::REFUSAL_EXPIRED); break;
+      case Refusal::SignatureMismatch: resp->set_refusal(v1::VerifySignatureResponse::REFUSAL_SIGNATURE_MISMATCH); break;
+    }
+    resp->set_message(check.message);
+    if (check.token) to_proto(*check.token, resp->mutable_token());
+  });
+}
+
 // ---- catalog ----
 grpc::Status IdentityApi::RegisterEndpoint(grpc::ServerContext* ctx, const v1::RegisterEndpointRequest* req,
                                            v1::Endpoint* resp) {

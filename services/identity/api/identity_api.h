@@ -46,6 +46,8 @@ class IdentityApi final : public v1::Identity::Service {
   grpc::Status ListAccessKeys(grpc::ServerContext*, const v1::ListAccessKeysRequest*,
                               v1::ListAccessKeysResponse*) override;
   grpc::Status DeleteAccessKey(grpc::ServerContext*, const v1::DeleteAccessKeyRequest*, v1::Empty*) override;
+  grpc::Status VerifySignature(grpc::ServerContext*, const v1::VerifySignatureRequest*,
+                               v1::VerifySignatureResponse*) override;
 
   grpc::Status RegisterEndpoint(grpc::ServerContext*, const v1::RegisterEndpointRequest*, v1::Endpoint*) override;
   grpc::Status ListEndpoints(grpc::ServerContext*, const v1::ListEndpointsRequest*,

@@ -36,8 +36,9 @@ Error bad_credentials() { return unauthenticated("invalid user name or password"
 }  // namespace
 
 Identity::Identity(db::Pool& pool, KeyRing& keys, auth::RevocationList& revocations, Settings settings,
-                   log::Logger logger)
+                   log::Logger logger, CredentialKeys credential_keys)
     : pool_(pool), keys_(keys), revocations_(revocations), settings_(std::move(settings)), logger_(std::move(logger)),
+      credential_keys_(std::move(credential_keys)),
       password_gate_(settings_.concurrent_password_checks),
       unknown_names_(settings_.throttle) {}
 
@@ -284,6 +285,42 @@ IssuedToken Identity::authenticate_access_key(const std::string& key_id, const s
   if (!project.empty() && (!requested || requested->id != key->project_id))
     throw permission_denied("an access key is bound to the project it was created in");
   return issue(key->user_id, key->project_id, IssueCheck{std::nullopt, std::nullopt, key->id});
+}
+
+SignatureCheck Identity::verify_signature(const Caller& caller, const std::string& key_id,
+                                          const sigv4::SignedRequest& request, const std::string& signature,
+                                          int64_t now) {
+  auth::require_service(caller, "verifying request signatures");
+  using Refusal = SignatureCheck::Refusal;
+  // The same answer for an unknown key and one that cannot sign, so ids cannot be probed.
+  SignatureCheck unknown{Refusal::UnknownKey, "AWS was not able to validate the provided access credentials", {}};
+  if (!looks_like_access_key_id(key_id)) return unknown;
+  auto key = pool_.transact([&](pqxx::work& tx) { return store::find_access_key(tx, key_id); });
+  if (!key || key->secret_key_id.empty()) return unknown;
+  auto secret = credential_keys_.open(key->id, SealedSecret{key->secret_key_id, key->secret_nonce, key->secret_sealed});
+  if (!secret) {
+    // The ring lost the key that sealed it, or the row was tampered with: an operator's problem.
+    logger_.error("cannot open an access key's sealed secret",
+                  {{"access_key_id", key->id}, {"credential_key_id", key->secret_key_id}});
+    return unknown;
+  }
+  std::string problem;
+  auto verdict = sigv4::verify(request, signature, *secret, now, &problem);
+  sodium_memzero(secret->data(), secret->size());
+  switch (verdict) {
+    case sigv4::Verdict::Malformed: return {Refusal::Malformed, problem, {}};
+    case sigv4::Verdict::Expired: return {Refusal::Expired, problem, {}};
+    case sigv4::Verdict::SignatureMismatch: return {Refusal::SignatureMismatch, problem, {}};
+    case sigv4::Verdict::Valid: break;
+  }
+  try {
+    return {Refusal::None, "", issue(key->user_id, key->project_id, IssueCheck{std::nullopt, std::nullopt, key->id})};
+  } catch (const Error& e) {
+    // A disabled user or project, or a role taken away: the key exists but may not act.
+    if (e.code() == ErrorCode::Unauthenticated || e.code() == ErrorCode::PermissionDenied)
+      return {Refusal::UnknownKey, e.what(), {}};
+    throw;
+  }
 }
 
 IssuedToken Identity::authenticate_token(const auth::TokenClaims& current, const std::string& project) {
@@ -550,7 +587,13 @@ CreatedAccessKey Identity::create_access_key(const Caller& caller) {
   CreatedAccessKey created;
   created.secret = auth::random_secret(30);
   created.key = AccessKeyRow{make_access_key_id(random), caller.user_id(), caller.project_id(),
-                             sha256(created.secret), auth::unix_now()};
+                             sha256(created.secret), auth::unix_now(), "", "", ""};
+  if (!credential_keys_.empty()) {
+    auto sealed = credential_keys_.seal(created.key.id, created.secret);
+    created.key.secret_key_id = sealed.key_id;
+    created.key.secret_nonce = sealed.nonce;
+    created.key.secret_sealed = sealed.ciphertext;
+  }
   pool_.transact([&](pqxx::work& tx) { store::insert_access_key(tx, created.key); });
   logger_.info("access key created",
                {{"access_key_id", created.key.id}, {"user_id", caller.user_id()}, {"project_id", caller.project_id()}});

@@ -10,9 +10,11 @@
 #include "common/auth/revocations.h"
 #include "common/db/pool.h"
 #include "common/log/log.h"
+#include "services/identity/domain/credential_keys.h"
 #include "services/identity/domain/key_ring.h"
 #include "services/identity/domain/password_gate.h"
 #include "services/identity/domain/rules.h"
+#include "services/identity/domain/sigv4.h"
 #include "services/identity/store/identity_store.h"
 #include "identity/v1/identity.pb.h"
 
@@ -37,6 +39,14 @@ struct CreatedAccessKey {
   std::string secret;
 };
 
+// The outcome of a SigV4 verification: a token, or why not.
+struct SignatureCheck {
+  enum class Refusal { None, UnknownKey, Malformed, Expired, SignatureMismatch };
+  Refusal refusal = Refusal::None;
+  std::string message;
+  std::optional<IssuedToken> token;
+};
+
 struct UserChanges {
   std::optional<std::string> name, email;
   std::optional<bool> enabled;
@@ -47,7 +57,9 @@ cloud::identity::v1::Revocation revocation_to_proto(const RevocationRow& r);
 
 class Identity {
  public:
-  Identity(db::Pool& pool, KeyRing& keys, auth::RevocationList& revocations, Settings settings, log::Logger logger);
+  // `credential_keys` seals new access-key secrets (empty: keys keep only a hash and cannot sign).
+  Identity(db::Pool& pool, KeyRing& keys, auth::RevocationList& revocations, Settings settings, log::Logger logger,
+           CredentialKeys credential_keys = {});
 
   // Creates the first admin, its project and role when absent; safe on every start.
   void bootstrap(const std::string& admin_user, const std::string& admin_password, const std::string& admin_project);
@@ -60,6 +72,10 @@ class Identity {
   IssuedToken authenticate_password(const std::string& user, const std::string& password, const std::string& project);
   IssuedToken authenticate_access_key(const std::string& key_id, const std::string& secret, const std::string& project);
   IssuedToken authenticate_token(const auth::TokenClaims& current, const std::string& project);
+  // SigV4 for a front (service or admin callers only): the signature of `request` under the
+  // secret of `key_id`, at `now`; a token of the key's project when it holds.
+  SignatureCheck verify_signature(const auth::Caller& caller, const std::string& key_id,
+                                  const sigv4::SignedRequest& request, const std::string& signature, int64_t now);
   // `target` needs a valid signature only: revoking an expired or revoked token is a no-op.
   void revoke_token(const auth::Caller& caller, const auth::TokenClaims& target);
   SigningKeyRow rotate_signing_key(const auth::Caller& caller);
@@ -127,6 +143,7 @@ class Identity {
   auth::RevocationList& revocations_;
   Settings settings_;
   log::Logger logger_;
+  CredentialKeys credential_keys_;
   PasswordGate password_gate_;
   UnknownNameAttempts unknown_names_;
 };

@@ -204,17 +204,31 @@ std::vector<RoleAssignmentRow> role_assignments(pqxx::work& tx, const std::strin
 
 // ---- access keys ----
 void insert_access_key(pqxx::work& tx, const AccessKeyRow& k) {
-  tx.exec_params("INSERT INTO access_keys (id, user_id, project_id, secret_sha256) VALUES ($1, $2::uuid, $3::uuid, $4)",
-                 k.id, k.user_id, k.project_id, pqxx::binarystring(k.secret_sha256));
+  if (k.secret_key_id.empty()) {
+    tx.exec_params("INSERT INTO access_keys (id, user_id, project_id, secret_sha256) VALUES ($1, $2::uuid, $3::uuid, $4)",
+                   k.id, k.user_id, k.project_id, pqxx::binarystring(k.secret_sha256));
+    return;
+  }
+  tx.exec_params("INSERT INTO access_keys (id, user_id, project_id, secret_sha256, secret_key_id, secret_nonce, "
+                 "secret_sealed) VALUES ($1, $2::uuid, $3::uuid, $4, $5, $6, $7)",
+                 k.id, k.user_id, k.project_id, pqxx::binarystring(k.secret_sha256), k.secret_key_id,
+                 pqxx::binarystring(k.secret_nonce), pqxx::binarystring(k.secret_sealed));
 }
 
 namespace {
 AccessKeyRow access_key_from(const pqxx::row& r) {
-  return AccessKeyRow{r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(), bytes_of(r[3]),
-                      r[4].as<int64_t>()};
+  AccessKeyRow k{r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(), bytes_of(r[3]),
+                 r[4].as<int64_t>(), "", "", ""};
+  if (!r[5].is_null()) {
+    k.secret_key_id = r[5].as<std::string>();
+    k.secret_nonce = bytes_of(r[6]);
+    k.secret_sealed = bytes_of(r[7]);
+  }
+  return k;
 }
 constexpr const char* kAccessKeyColumns =
-    "id, user_id::text, project_id::text, secret_sha256, extract(epoch from created_at)::bigint";
+    "id, user_id::text, project_id::text, secret_sha256, extract(epoch from created_at)::bigint, "
+    "secret_key_id, secret_nonce, secret_sealed";
 }  // namespace
 
 std::optional<AccessKeyRow> find_access_key(pqxx::work& tx, const std::string& id) {

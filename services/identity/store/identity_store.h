@@ -41,6 +41,9 @@ struct AccessKeyRow {
   std::string id, user_id, project_id;
   std::string secret_sha256;
   int64_t created_at = 0;
+  // The secret sealed under the credential key ring (domain/credential_keys.h); all empty
+  // for keys made without a ring, which cannot sign EC2 requests.
+  std::string secret_key_id, secret_nonce, secret_sealed;
 };
 
 struct SigningKeyRow {

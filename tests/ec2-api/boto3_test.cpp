@@ -1,0 +1,123 @@
+// The EC2 front end to end with Debian's unmodified boto3: this harness starts the services
+// (no VMs: key pairs, images, security groups and the protocol need none), makes two
+// projects with an access key each, and runs journey.py against the front.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <grpcpp/grpcpp.h>
+
+#include "common/process/run.h"
+#include "compute/v1/compute.grpc.pb.h"
+#include "image/v1/image.grpc.pb.h"
+#include "services/identity/domain/credential_keys.h"
+#include "tests/support/identity_setup.h"
+#include "tests/support/service_process.h"
+#include "tests/support/test_database.h"
+
+using namespace stratus;
+namespace fs = std::filesystem;
+
+namespace {
+
+template <typename Call>
+void with_token(const std::string& token, Call call) {
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  context.AddMetadata("authorization", "Bearer " + token);
+  grpc::Status status = call(context);
+  if (!status.ok()) throw std::runtime_error("set-up call failed: " + status.error_message());
+}
+
+std::pair<std::string, std::string> access_key(const test_support::IdentitySetup& setup, const std::string& token) {
+  cloud::identity::v1::CreatedAccessKey created;
+  with_token(token, [&](grpc::ClientContext& c) {
+    return setup.stub().CreateAccessKey(&c, cloud::identity::v1::CreateAccessKeyRequest(), &created);
+  });
+  return {created.key().access_key_id(), created.secret()};
+}
+
+}  // namespace
+
+TEST_CASE("boto3 drives the EC2 front: key pairs, images, security groups, errors and tenant walls") {
+  test_support::TestDatabase identity_db, image_db, network_db, compute_db;
+  fs::path dir = fs::temp_directory_path() / test_support::unique_name("stratus-ec2-test");
+  fs::create_directories(dir / "images");
+  std::string ring = (dir / "credential-keys").string();
+  std::ofstream(ring) << identity::CredentialKeys::generate_line("test-1") << "\n";
+
+  auto identity_options = test_support::identity_service_options(STRATUS_IDENTITY_BIN, identity_db.url());
+  identity_options.env["STRATUS_IDENTITY_CREDENTIAL_KEYS_FILE"] = ring;
+  test_support::ServiceProcess identity(identity_options);
+
+  auto service = [&](const char* binary, const std::string& db_url) {
+    test_support::ServiceOptions o;
+    o.binary = binary;
+    o.db_url = db_url;
+    test_support::use_admin_as_service_user(o, identity.address());
+    return o;
+  };
+  auto image_options = service(STRATUS_IMAGE_BIN, image_db.url());
+  image_options.env["STRATUS_IMAGE_STORE_DIR"] = (dir / "images").string();
+  test_support::ServiceProcess image(image_options);
+  test_support::ServiceProcess network(service(STRATUS_NETWORK_BIN, network_db.url()));
+  auto compute_options = service(STRATUS_COMPUTE_BIN, compute_db.url());
+  compute_options.env["STRATUS_IMAGE_URL"] = image.address();
+  compute_options.env["STRATUS_NETWORK_URL"] = network.address();
+  test_support::ServiceProcess compute(compute_options);
+  auto ec2_options = service(STRATUS_EC2_API_BIN, "");
+  ec2_options.grpc_health = false;
+  ec2_options.env["STRATUS_COMPUTE_URL"] = compute.address();
+  ec2_options.env["STRATUS_IMAGE_URL"] = image.address();
+  ec2_options.env["STRATUS_NETWORK_URL"] = network.address();
+  test_support::ServiceProcess ec2(ec2_options);
+
+  test_support::IdentitySetup setup(identity.address());
+  std::string flavor = test_support::unique_name("ec2.small");
+  std::string image_name = test_support::unique_name("ec2-image");
+  auto channel = [](const std::string& a) { return grpc::CreateChannel(a, grpc::InsecureChannelCredentials()); };
+  auto compute_stub = cloud::compute::v1::Compute::NewStub(channel(compute.address()));
+  with_token(setup.admin_token(), [&](grpc::ClientContext& c) {
+    cloud::compute::v1::CreateFlavorRequest r;
+    r.set_name(flavor);
+    r.set_vcpus(2);
+    r.set_ram_mib(2048);
+    r.set_disk_gib(20);
+    cloud::compute::v1::Flavor out;
+    return compute_stub->CreateFlavor(&c, r, &out);
+  });
+  auto image_stub = cloud::image::v1::Images::NewStub(channel(image.address()));
+  with_token(setup.admin_token(), [&](grpc::ClientContext& c) {
+    cloud::image::v1::CreateImageRequest r;
+    r.set_name(image_name);
+    r.set_disk_format("raw");
+    r.set_visibility("public");
+    cloud::image::v1::Image out;
+    return image_stub->CreateImage(&c, r, &out);
+  });
+
+  auto a = setup.create_member(test_support::unique_name("ec2-a"));
+  auto b = setup.create_member(test_support::unique_name("ec2-b"));
+  auto [a_key, a_secret] = access_key(setup, a.token);
+  auto [b_key, b_secret] = access_key(setup, b.token);
+  setenv("EC2_URL", ("http://127.0.0.1:" + std::to_string(ec2.port()) + "/").c_str(), 1);
+  setenv("EC2_REGION", "RegionOne", 1);
+  setenv("A_KEY", a_key.c_str(), 1);
+  setenv("A_SECRET", a_secret.c_str(), 1);
+  setenv("A_PROJECT", a.project_id.c_str(), 1);
+  setenv("B_KEY", b_key.c_str(), 1);
+  setenv("B_SECRET", b_secret.c_str(), 1);
+  setenv("EC2_FLAVOR", flavor.c_str(), 1);
+  setenv("EC2_IMAGE_NAME", image_name.c_str(), 1);
+  setenv("EC2_TMP", dir.string().c_str(), 1);
+
+  auto result = process::run({"/usr/bin/python3", STRATUS_EC2_JOURNEY});
+  INFO(result.output);
+  INFO("ec2-api log tail:\n" + ec2.log_tail(30));
+  CHECK(result.status == 0);
+  CHECK(ec2.log_text().find(a_secret) == std::string::npos);
+  CHECK(identity.log_text().find(a_secret) == std::string::npos);
+  fs::remove_all(dir);
+}
