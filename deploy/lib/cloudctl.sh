@@ -54,6 +54,32 @@ write_profiles() {
   done
 }
 
+# write_aws_profiles: profile "stratus" for the AWS CLI and SDKs (boto3), as the demo user, for
+# root and for the user who ran sudo: a fresh access key of demo (the previous one this wrote is
+# deleted), region RegionOne, endpoint_url the EC2 front (read by awscli >= 2.13 and boto3 >=
+# 1.28; Debian 12's awscli 2.9 needs --endpoint-url http://127.0.0.1:8788/ on the command line).
+write_aws_profiles() {
+  local key id secret old home owner
+  old=$(cat "$STRATUS_STATE/run/aws-access-key" 2>/dev/null || true)
+  [[ -z $old ]] || cloudctl --profile demo access-key delete "$old" >/dev/null 2>&1 || true
+  key=$(cloudctl --profile demo --json access-key create) || return 1
+  id=$(jq -r .key.access_key_id <<<"$key")
+  secret=$(jq -r .secret <<<"$key")
+  echo "$id" >"$STRATUS_STATE/run/aws-access-key"
+  for home in $(profile_homes); do
+    [[ -n $home && -d $home ]] || continue
+    install -d -m 0700 "$home/.aws"
+    [[ -f $home/.aws/credentials ]] || (umask 077 && : >"$home/.aws/credentials")
+    chmod 0600 "$home/.aws/credentials"
+    ini_put_section "$home/.aws/credentials" stratus "aws_access_key_id = $id" "aws_secret_access_key = $secret"
+    ini_put_section "$home/.aws/config" "profile stratus" "region = RegionOne" \
+      "endpoint_url = http://127.0.0.1:8788/" "output = json"
+    owner=$(stat -c %U "$home")
+    [[ $owner == root ]] || chown -R "$owner:" "$home/.aws"
+    log "aws: profile stratus (demo's access key $id) in $home/.aws/"
+  done
+}
+
 # cloudctl_ensure ARGS...: run cloudctl; "already exists" counts as success.
 cloudctl_ensure() {
   local err rc=0

@@ -19,6 +19,7 @@ JOURNEY_STEPS=(
   "compute-agent,block-storage,cloudctl:volume journey_volume a 1 GiB volume is attached to journey-vm, seen in the guest as /dev/vdb, detached (gone in the guest) and deleted (file gone)"
   "compute-agent,network-agent,cloudctl:server journey_server_delete journey-vm is deleted (--wait), its floating IP and key pair released"
   "compute-agent,network-agent,cloudctl:server journey_server_audit nothing of journey-vm is left: libvirt domain, instance directory, OVS interface, port"
+  "ec2-api                     journey_aws         the AWS CLI (profile stratus, demo's access key) lists the public images and key pairs through the EC2 front"
 )
 
 journey_whoami() { cloudctl --profile demo whoami; }
@@ -250,6 +251,17 @@ journey_volume() {
   [[ ! -e $file ]] || { echo "$file is still there after the delete"; return 1; }
   ((rc == 0)) && echo "volume $id: attached to $JOURNEY_SERVER as /dev/vdb (1 GiB in the guest), detached, deleted, file gone"
   return "$rc"
+}
+
+# journey_aws: Debian's own awscli, unmodified, signs with SigV4 and reads EC2 XML.
+journey_aws() {
+  local images
+  command -v aws >/dev/null || { echo "aws (Debian's awscli) is not installed"; return 1; }
+  images=$(aws --profile stratus --endpoint-url http://127.0.0.1:8788/ ec2 describe-images \
+    --query 'Images[].Name' --output text) || return 1
+  grep -qw stratus-guest <<<"$images" || { echo "describe-images did not list stratus-guest: $images"; return 1; }
+  aws --profile stratus --endpoint-url http://127.0.0.1:8788/ ec2 describe-key-pairs >/dev/null || return 1
+  echo "aws ec2 describe-images: $images"
 }
 
 # journey_needs_met NEEDS: every requirement of a step holds.

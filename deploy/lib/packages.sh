@@ -11,7 +11,8 @@ STRATUS_PACKAGES_SERVERS=(
   postgresql rabbitmq-server openvswitch-switch
   libvirt-daemon-system libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils
 )
-STRATUS_PACKAGES_TOOLS=(iproute2 ethtool openssh-client genisoimage jq socat iputils-ping netcat-openbsd python3-boto3)
+STRATUS_PACKAGES_TOOLS=(iproute2 ethtool openssh-client genisoimage jq socat iputils-ping netcat-openbsd python3-boto3
+  awscli)
 
 # stratus_packages: every package name, one per line, including tools/guest-image/packages.txt
 # (one name per line, '#' comments allowed) when that file exists.

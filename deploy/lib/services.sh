@@ -9,6 +9,7 @@ STRATUS_SERVICES=(
   "network         services/network/stratus-network                 7300  stratus_network"
   "block-storage   services/block-storage/stratus-block-storage     7400  stratus_block_storage"
   "compute         services/compute/stratus-compute                 7500  stratus_compute"
+  "ec2-api         services/ec2-api/stratus-ec2-api                 8788  -"
   "network-agent   services/network-agent/stratus-network-agent     -     -"
   "compute-agent   services/compute-agent/stratus-compute-agent     -     -"
 )
@@ -93,6 +94,16 @@ write_service_config() {
   mv -f "$tmp" "$file"
 }
 
+# Identity seals access-key secrets (which SigV4 needs) under this key ring: made once, 0600,
+# outside the database (docs/ec2-api.md); the last line seals, every line opens.
+credential_keys_file() {
+  local file=$STRATUS_STATE/etc/credential-keys
+  if [[ ! -s $file ]]; then
+    (umask 077 && printf 'k1 %s\n' "$(head -c 32 /dev/urandom | base64)" >"$file")
+  fi
+  echo "$file"
+}
+
 service_config_identity() {
   cat <<EOC
 [identity]
@@ -102,6 +113,7 @@ bootstrap_admin_project = admin
 public_endpoint = 127.0.0.1:7100
 region = RegionOne
 token_ttl = 3600
+credential_keys_file = $(credential_keys_file)
 EOC
 }
 
@@ -150,6 +162,25 @@ url = 127.0.0.1:7300
 
 [block-storage]
 url = 127.0.0.1:7400
+EOC
+}
+
+# The EC2 front (docs/ec2-api.md): HTTP on 8788, the peers at their fixed local addresses.
+service_config_ec2_api() {
+  cat <<EOC
+[ec2]
+region = RegionOne
+public_url = http://127.0.0.1:8788/
+availability_zones = nova
+
+[compute]
+url = 127.0.0.1:7500
+
+[image]
+url = 127.0.0.1:7200
+
+[network]
+url = 127.0.0.1:7300
 EOC
 }
 
