@@ -66,6 +66,8 @@ TEST_CASE("boto3 drives the EC2 front: key pairs, images, security groups, error
   auto compute_options = service(STRATUS_COMPUTE_BIN, compute_db.url());
   compute_options.env["STRATUS_IMAGE_URL"] = image.address();
   compute_options.env["STRATUS_NETWORK_URL"] = network.address();
+  // No volumes in this slice of the front: compute's block-storage peer is never called.
+  compute_options.env["STRATUS_BLOCK_STORAGE_URL"] = "127.0.0.1:1";
   test_support::ServiceProcess compute(compute_options);
   auto ec2_options = service(STRATUS_EC2_API_BIN, "");
   ec2_options.grpc_health = false;
