@@ -13,8 +13,9 @@ ini_put_section() {
   local file=$1 section=$2 tmp; shift 2
   tmp=$(mktemp "$file.XXXXXX")
   if [[ -f $file ]]; then
+    # The whole header line, trimmed: a section name may hold a space ("profile stratus").
     awk -v s="[$section]" '
-      /^[[:space:]]*\[/ { skip = ($1 == s) }
+      /^[[:space:]]*\[/ { line = $0; gsub(/^[[:space:]]+|[[:space:]]+$/, "", line); skip = (line == s) }
       !skip' "$file" >"$tmp"
   fi
   { echo "[$section]"; printf '%s\n' "$@"; } >>"$tmp"

@@ -253,14 +253,15 @@ journey_volume() {
   return "$rc"
 }
 
-# journey_aws: Debian's own awscli, unmodified, signs with SigV4 and reads EC2 XML.
+# journey_aws: Debian's own awscli (/usr/bin/aws, not another one earlier on PATH), unmodified,
+# signs with SigV4 and reads EC2 XML.
 journey_aws() {
-  local images
-  command -v aws >/dev/null || { echo "aws (Debian's awscli) is not installed"; return 1; }
-  images=$(aws --profile stratus --endpoint-url http://127.0.0.1:8788/ ec2 describe-images \
+  local images aws=${STRATUS_AWS_CLI:-/usr/bin/aws}
+  [[ -x $aws ]] || { echo "$aws (Debian's awscli) is not installed"; return 1; }
+  images=$("$aws" --profile stratus --endpoint-url http://127.0.0.1:8788/ ec2 describe-images \
     --query 'Images[].Name' --output text) || return 1
   grep -qw stratus-guest <<<"$images" || { echo "describe-images did not list stratus-guest: $images"; return 1; }
-  aws --profile stratus --endpoint-url http://127.0.0.1:8788/ ec2 describe-key-pairs >/dev/null || return 1
+  "$aws" --profile stratus --endpoint-url http://127.0.0.1:8788/ ec2 describe-key-pairs >/dev/null || return 1
   echo "aws ec2 describe-images: $images"
 }
 
