@@ -114,6 +114,9 @@ TEST_CASE("boto3 drives the EC2 front: key pairs, images, security groups, error
   setenv("EC2_FLAVOR", flavor.c_str(), 1);
   setenv("EC2_IMAGE_NAME", image_name.c_str(), 1);
   setenv("EC2_TMP", dir.string().c_str(), 1);
+  // boto3 must not read the user's ~/.aws (deploy/cloud up writes a profile there).
+  setenv("AWS_CONFIG_FILE", (dir / "aws-config").string().c_str(), 1);
+  setenv("AWS_SHARED_CREDENTIALS_FILE", (dir / "aws-credentials").string().c_str(), 1);
 
   auto result = process::run({"/usr/bin/python3", STRATUS_EC2_JOURNEY});
   INFO(result.output);
