@@ -3,32 +3,15 @@
 #include <cctype>
 
 #include "common/error/error.h"
+#include "common/validate/percent.h"
 
 namespace stratus::bus {
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 std::string percent_decode(const std::string& text, const char* what) {
-  std::string out;
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text[i] != '%') {
-      out += text[i];
-      continue;
-    }
-    bool complete = i + 2 < text.size();
-    int high = complete ? hex_value(text[i + 1]) : -1;
-    int low = complete ? hex_value(text[i + 2]) : -1;
-    if (high < 0 || low < 0) throw invalid_argument(std::string("AMQP URL: bad percent escape in ") + what);
-    out += static_cast<char>(high * 16 + low);
-    i += 2;
-  }
-  return out;
+  auto decoded = validate::percent_decode(text);
+  if (!decoded) throw invalid_argument(std::string("AMQP URL: bad percent escape in ") + what);
+  return *decoded;
 }
 
 int parse_port(const std::string& text) {

@@ -2,6 +2,7 @@
 
 #include "common/error/error.h"
 #include "common/validate/validate.h"
+#include "common/validate/percent.h"
 
 using namespace stratus;
 
@@ -70,4 +71,14 @@ TEST_CASE("error messages echo at most 64 characters of a value, escaped") {
   CHECK(echo("bad\xff") == "bad\\xff");
   auto error = not_found("network", std::string(100000, 'n'));
   CHECK(std::string(error.what()).size() < 100);
+}
+
+TEST_CASE("percent_decode reads %XX back, '+' only in forms, and refuses broken escapes") {
+  CHECK(stratus::validate::percent_decode("a%2Fb%3d") == std::string("a/b="));
+  CHECK(stratus::validate::percent_decode("a+b") == std::string("a+b"));
+  CHECK(stratus::validate::percent_decode("a+b", true) == std::string("a b"));
+  CHECK_FALSE(stratus::validate::percent_decode("100%"));
+  CHECK_FALSE(stratus::validate::percent_decode("%g1"));
+  CHECK(stratus::validate::hex_digit('F') == 15);
+  CHECK(stratus::validate::hex_digit('x') == -1);
 }

@@ -21,6 +21,7 @@
 
 #include "identity/v1/identity.grpc.pb.h"
 #include "network/v1/network.grpc.pb.h"
+#include "tests/support/authorized_client.h"
 #include "tests/support/identity_setup.h"
 #include "tests/support/reply.h"
 #include "tests/support/service_process.h"
@@ -72,23 +73,12 @@ class AgentProcess {
 using test_support::must;
 using test_support::Reply;
 
-class NetworkClient {
+class NetworkClient : public test_support::AuthorizedClient<Stub> {
  public:
   // `binder`: who binds this client's ports to a host (compute's part: the service role or
   // an admin); null when this client may itself.
   NetworkClient(std::shared_ptr<grpc::Channel> channel, std::string token, const NetworkClient* binder = nullptr)
-      : stub_(std::make_shared<Stub>(channel)), token_(std::move(token)), binder_(binder) {}
-
-  template <typename Request, typename Response>
-  Reply<Response> call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
-                       const Request& request) const {
-    grpc::ClientContext context;
-    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-    context.AddMetadata("authorization", "Bearer " + token_);
-    Reply<Response> reply;
-    reply.status = ((*stub_).*method)(&context, request, &reply.value);
-    return reply;
-  }
+      : AuthorizedClient(channel, std::move(token)), binder_(binder) {}
 
   // Set-up steps (throw on failure).
   v1::NetworkInfo network(const std::string& name, bool external = false) const;
@@ -106,8 +96,6 @@ class NetworkClient {
   Reply<v1::Port> get_port(const std::string& port) const;
 
  private:
-  std::shared_ptr<Stub> stub_;
-  std::string token_;
   const NetworkClient* binder_;
 };
 

@@ -396,8 +396,12 @@ VolumeRow BlockStorage::release_volume(const Caller& caller, const AttachmentRef
 
 // ---------------------------------------------------------------- snapshots
 
-void BlockStorage::store_snapshot_change(pqxx::work& tx, const store::SnapshotRow& row, bool deleted) {
-  if (!deleted) store::update_snapshot(tx, row);
+void BlockStorage::store_snapshot_change(pqxx::work& tx, const store::SnapshotRow& row) {
+  store::update_snapshot(tx, row);
+  emit_snapshot(tx, row, false);
+}
+
+void BlockStorage::emit_snapshot(pqxx::work& tx, const store::SnapshotRow& row, bool deleted) {
   cloud::block_storage::v1::SnapshotChanged event;
   event.set_snapshot_id(row.id);
   event.set_project_id(row.project_id);
@@ -451,7 +455,7 @@ store::SnapshotRow BlockStorage::create_snapshot(const Caller& caller, const Sna
     row.volume_id = volume.id;
     row.size_gib = volume.size_gib;
     store::insert_snapshot(tx, row);
-    store_snapshot_change(tx, row, false);
+    emit_snapshot(tx, row, false);
     return std::nullopt;
   });
   if (earlier) return *earlier;
@@ -523,7 +527,7 @@ void BlockStorage::finish_snapshot_delete(const store::SnapshotRow& row) {
     if (!current || current->status != SnapshotStatus::Deleting) return;
     if (fault.empty()) {
       store::delete_snapshot(tx, current->id);
-      store_snapshot_change(tx, *current, true);
+      emit_snapshot(tx, *current, true);
       return;
     }
     current->status = SnapshotStatus::ErrorDeleting;

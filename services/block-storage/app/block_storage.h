@@ -106,7 +106,10 @@ class BlockStorage {
   store::VolumeRow require_for_attachment(pqxx::work& tx, const auth::Caller& caller, AttachmentRef& ref);
   void emit(pqxx::work& tx, const store::VolumeRow& row, bool deleted);
   store::SnapshotRow require_snapshot(pqxx::work& tx, const auth::Caller& caller, const std::string& ref, bool lock);
-  void store_snapshot_change(pqxx::work& tx, const store::SnapshotRow& row, bool deleted = false);
+  // The snapshot's snapshot.changed event (status DELETED when it is gone); store_snapshot_change
+  // also writes the row, as store_change does for volumes.
+  void emit_snapshot(pqxx::work& tx, const store::SnapshotRow& row, bool deleted);
+  void store_snapshot_change(pqxx::work& tx, const store::SnapshotRow& row);
   // The second half of a snapshot's delete: the backend, then the row (or error_deleting).
   void finish_snapshot_delete(const store::SnapshotRow& row);
   // The second half of a delete: the storage, then the row (or error_deleting).

@@ -4,36 +4,16 @@
 #include <cctype>
 
 #include "common/error/error.h"
+#include "common/validate/percent.h"
 #include "services/ec2-api/domain/ec2_error.h"
 
 namespace stratus::ec2 {
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 std::string form_decode(const std::string& text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    char c = text[i];
-    if (c == '+') {
-      out.push_back(' ');
-    } else if (c == '%') {
-      int hi = i + 2 < text.size() ? hex_value(text[i + 1]) : -1;
-      int lo = i + 2 < text.size() ? hex_value(text[i + 2]) : -1;
-      if (hi < 0 || lo < 0) throw invalid_parameter_value("malformed percent-encoding in the request");
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
+  auto decoded = validate::percent_decode(text, /*plus_is_space=*/true);
+  if (!decoded) throw invalid_parameter_value("malformed percent-encoding in the request");
+  return *decoded;
 }
 
 // "prefix.12.rest" -> {12, "rest"}; "prefix.3" -> {3, ""}; nullopt when not of the prefix.

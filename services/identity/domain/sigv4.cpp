@@ -6,6 +6,8 @@
 
 #include <sodium.h>
 
+#include "common/validate/percent.h"
+
 namespace stratus::identity::sigv4 {
 namespace {
 
@@ -21,20 +23,13 @@ std::string hmac(const std::string& key, const std::string& data) {
 
 bool is_unreserved(unsigned char c) { return std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~'; }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
 // %XX decoded; a '%' not followed by two hex digits stays as it is.
 std::string percent_decode(const std::string& text) {
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '%' && i + 2 < text.size()) {
-      int hi = hex_value(text[i + 1]), lo = hex_value(text[i + 2]);
+      int hi = validate::hex_digit(text[i + 1]), lo = validate::hex_digit(text[i + 2]);
       if (hi >= 0 && lo >= 0) {
         out.push_back(static_cast<char>(hi * 16 + lo));
         i += 2;
