@@ -1,15 +1,27 @@
 #pragma once
 // What every benchmark program here prints with: percentiles, durations, the machine's load,
-// a gRPC status in one line.
+// a gRPC status in one line; and how it reads a password file.
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
 #include <grpcpp/grpcpp.h>
 
 namespace stratus::bench {
+
+// The first line of `path` (a password file); `fail("cannot read PATH")` when it cannot be read
+// (the program's usage error, which does not return).
+template <typename Fail>
+std::string first_line_of_file(const std::string& path, Fail fail) {
+  std::ifstream in(path);
+  if (!in) fail("cannot read " + path);
+  std::string line;
+  std::getline(in, line);
+  return line;
+}
 
 // The p-quantile (0..1) of already sorted samples, nearest rank; 0 when there are none.
 inline double percentile(const std::vector<double>& sorted, double p) {

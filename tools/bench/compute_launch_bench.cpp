@@ -100,14 +100,6 @@ struct Options {
   std::exit(2);
 }
 
-std::string first_line_of_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) usage_error("cannot read " + path);
-  std::string line;
-  std::getline(in, line);
-  return line;
-}
-
 Options parse_options(int argc, char** argv) {
   Options o;
   bool password_stdin = false;
@@ -128,7 +120,7 @@ Options parse_options(int argc, char** argv) {
     if (arg == "--endpoint") o.endpoint = value(i);
     else if (arg == "--username") o.username = value(i);
     else if (arg == "--project") o.project = value(i);
-    else if (arg == "--password-file") o.password = first_line_of_file(value(i));
+    else if (arg == "--password-file") o.password = stratus::bench::first_line_of_file(value(i), usage_error);
     else if (arg == "--password-stdin") password_stdin = true;
     else if (arg == "--image") o.image = value(i);
     else if (arg == "--flavor") o.flavor = value(i);

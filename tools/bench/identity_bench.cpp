@@ -97,14 +97,6 @@ std::vector<std::string> split(const std::string& text, char sep) {
   return parts;
 }
 
-std::string first_line_of_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) usage_error("cannot read " + path);
-  std::string line;
-  std::getline(in, line);
-  return line;
-}
-
 Options parse_options(int argc, char** argv) {
   Options o;
   bool password_stdin = false;
@@ -137,7 +129,7 @@ Options parse_options(int argc, char** argv) {
     else if (arg == "--setup-demo") o.setup_demo = true;
     else if (arg == "--admin-user") o.admin_user = value(i);
     else if (arg == "--admin-project") o.admin_project = value(i);
-    else if (arg == "--admin-password-file") o.admin_password = first_line_of_file(value(i));
+    else if (arg == "--admin-password-file") o.admin_password = stratus::bench::first_line_of_file(value(i), usage_error);
     else if (arg == "-h" || arg == "--help") usage_error("help");
     else usage_error("unknown argument '" + arg + "'");
   }
