@@ -20,6 +20,7 @@ JOURNEY_STEPS=(
   "compute-agent,network-agent,cloudctl:server journey_server_delete journey-vm is deleted (--wait), its floating IP and key pair released"
   "compute-agent,network-agent,cloudctl:server journey_server_audit nothing of journey-vm is left: libvirt domain, instance directory, OVS interface, port"
   "ec2-api                     journey_aws         the AWS CLI (profile stratus, demo's access key) lists the public images and key pairs through the EC2 front"
+  "dashboard                   journey_dashboard   the dashboard serves its app, demo logs in, lists the public images through /api/, logs out (the session is gone)"
 )
 
 journey_whoami() { cloudctl --profile demo whoami; }
@@ -263,6 +264,27 @@ journey_aws() {
   grep -qw stratus-guest <<<"$images" || { echo "describe-images did not list stratus-guest: $images"; return 1; }
   "$aws" --profile stratus --endpoint-url http://127.0.0.1:8788/ ec2 describe-key-pairs >/dev/null || return 1
   echo "aws ec2 describe-images: $images"
+}
+
+# journey_dashboard: the browser's calls, by curl: the page, login (cookie + CSRF token), a
+# service call as demo, logout. tests/dashboard-e2e drives a real browser through the rest.
+journey_dashboard() {
+  local url jar session csrf images code
+  url=$(dashboard_url)
+  jar=$(mktemp)
+  curl -fsS "$url" | grep -qi '<!doctype html' || { echo "$url did not serve the app"; rm -f "$jar"; return 1; }
+  session=$(jq -n --arg p "$(secret demo)" '{username: "demo", password: $p, project: "demo"}' |
+    curl -fsS -c "$jar" -H 'Content-Type: application/json' --data-binary @- "${url}api/session") ||
+    { echo "login through the dashboard failed"; rm -f "$jar"; return 1; }
+  csrf=$(jq -r .csrf_token <<<"$session")
+  images=$(curl -fsS -b "$jar" -H "X-CSRF-Token: $csrf" -H 'Content-Type: application/json' -d '{}' \
+    "${url}api/rpc/image/ListImages" | jq -r '.images[].name' | tr '\n' ' ')
+  grep -qw stratus-guest <<<"$images" || { echo "ListImages through the dashboard: $images"; rm -f "$jar"; return 1; }
+  curl -fsS -b "$jar" -X DELETE -H "X-CSRF-Token: $csrf" "${url}api/session" >/dev/null || { rm -f "$jar"; return 1; }
+  code=$(curl -s -o /dev/null -w '%{http_code}' -b "$jar" "${url}api/session")
+  rm -f "$jar"
+  [[ $code == 401 ]] || { echo "after logout GET /api/session answered $code, not 401"; return 1; }
+  echo "dashboard $url: demo logged in as project $(jq -r .project_name <<<"$session"), images: $images; logged out"
 }
 
 # journey_needs_met NEEDS: every requirement of a step holds.

@@ -5,14 +5,14 @@ STRATUS_PACKAGES_BUILD=(
   build-essential cmake ninja-build ccache pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   librabbitmq-dev libpqxx-dev libsodium-dev libssl-dev nlohmann-json3-dev catch2 libvirt-dev libxml2-dev
-  libboost-dev libpugixml-dev
+  libboost-dev libpugixml-dev nodejs
 )
 STRATUS_PACKAGES_SERVERS=(
   postgresql rabbitmq-server openvswitch-switch
   libvirt-daemon-system libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils
 )
 STRATUS_PACKAGES_TOOLS=(iproute2 ethtool openssh-client genisoimage jq socat iputils-ping netcat-openbsd python3-boto3
-  awscli)
+  awscli chromium curl)
 
 # stratus_packages: every package name, one per line, including tools/guest-image/packages.txt
 # (one name per line, '#' comments allowed) when that file exists.

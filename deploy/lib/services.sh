@@ -10,6 +10,7 @@ STRATUS_SERVICES=(
   "block-storage   services/block-storage/stratus-block-storage     7400  stratus_block_storage"
   "compute         services/compute/stratus-compute                 7500  stratus_compute"
   "ec2-api         services/ec2-api/stratus-ec2-api                 8788  -"
+  "dashboard       services/dashboard/stratus-dashboard             8790  -"
   "network-agent   services/network-agent/stratus-network-agent     -     -"
   "compute-agent   services/compute-agent/stratus-compute-agent     -     -"
 )
@@ -50,7 +51,11 @@ service_user_of() {
   if [[ $1 == *-agent ]]; then echo "$1-$(hostname -s)"; else echo "$1"; fi
 }
 
-service_built() { [[ -x $(service_field "$1" bin) ]]; }
+# The dashboard also needs its web app (built by npm through CMake; absent without npm).
+service_built() {
+  [[ -x $(service_field "$1" bin) ]] || return 1
+  [[ $1 != dashboard || -s $STRATUS_BUILD/services/dashboard/web/index.html ]]
+}
 
 service_pidfile() { echo "$STRATUS_STATE/run/$1.pid"; }
 service_log() { echo "$STRATUS_STATE/log/$1.log"; }
@@ -181,6 +186,37 @@ url = 127.0.0.1:7200
 
 [network]
 url = 127.0.0.1:7300
+EOC
+}
+
+# The web dashboard (docs/dashboard.md): HTTP on 8790, the app built next to its binary, a
+# session key in the state dir so that a restart keeps everyone logged in.
+dashboard_url() { echo "http://127.0.0.1:$(service_field dashboard port)/"; }
+dashboard_banner() {
+  service_running dashboard || return 0
+  echo "Dashboard: $(dashboard_url)   (user demo, project demo, password in $STRATUS_STATE/secrets/demo)"
+}
+service_config_dashboard() {
+  local key=$STRATUS_STATE/etc/dashboard-session.key
+  if [[ ! -s $key ]]; then
+    (umask 077 && od -An -tx1 -N32 /dev/urandom | tr -d ' \n' >"$key")
+  fi
+  cat <<EOC
+[dashboard]
+web_root = $STRATUS_BUILD/services/dashboard/web
+session_key_file = $key
+
+[compute]
+url = 127.0.0.1:7500
+
+[image]
+url = 127.0.0.1:7200
+
+[network]
+url = 127.0.0.1:7300
+
+[block-storage]
+url = 127.0.0.1:7400
 EOC
 }
 
