@@ -2,10 +2,11 @@
 # The machine's servers: PostgreSQL, RabbitMQ, Open vSwitch, libvirt. One way to start each,
 # used by deploy/cloud and by the test fixtures.
 #
-# Each server NAME has server_NAME_running, server_NAME_start and server_NAME_stop.
-# server_up/server_down wrap them: server_up starts a server only when it is not running and
-# then leaves a marker "started-NAME" in a directory of the caller's choice; server_down stops
-# only servers that carry such a marker, so servers someone else started are left alone.
+# Each server NAME has server_NAME_running, server_NAME_start, server_NAME_stop and
+# server_NAME_pid (its main process). server_up/server_down wrap them: server_up starts a server
+# only when it is not running and then leaves a marker "started-NAME" holding that pid in a
+# directory of the caller's choice; server_down stops only a server whose marker names the
+# process that runs now, so servers someone else started are left alone, even after a crash.
 
 # shellcheck disable=SC2034  # used by deploy/cloud
 STRATUS_SERVERS=(postgres rabbitmq ovs libvirt)
@@ -18,6 +19,11 @@ OVS_CTL=/usr/share/openvswitch/scripts/ovs-ctl
 server_up() {
   local name=$1 markers=$2 t0
   if "server_${name}_running"; then
+    # A marker names the process it was written for: one left by a run that died (its server
+    # since stopped and started again by someone else) must not let our server_down stop it.
+    if [[ -e $markers/started-$name && $(<"$markers/started-$name") != "$(server_${name}_pid)" ]]; then
+      rm -f "$markers/started-$name"
+    fi
     log "$name: already running (left as it is)"
     return 0
   fi
@@ -25,7 +31,7 @@ server_up() {
   # 9>&-: daemons must not inherit deploy/cloud's lock (fd 9).
   "server_${name}_start" 9>&-
   mkdir -p "$markers"
-  : >"$markers/started-$name"
+  "server_${name}_pid" >"$markers/started-$name"
   log "$name: started in $(elapsed "$t0") s"
 }
 
@@ -37,16 +43,29 @@ server_down() {
     return 0
   fi
   if "server_${name}_running"; then
-    "server_${name}_stop"
-    log "$name: stopped"
+    if [[ $(<"$markers/started-$name") == "$(server_${name}_pid)" ]]; then
+      "server_${name}_stop"
+      log "$name: stopped"
+    else
+      log "$name: runs, but not the process we started (left running)"
+    fi
   fi
   rm -f "$markers/started-$name"
+}
+
+# pid_in FILE: the first line of a pid file, or nothing.
+pid_in() {
+  [[ -r $1 ]] && head -n 1 "$1" | tr -dc 0-9 || true
 }
 
 # ---- PostgreSQL: the Debian cluster 15/main, listening on loopback only ----------------------
 
 server_postgres_running() {
   pg_ctlcluster "$PG_VERSION" main status >/dev/null 2>&1
+}
+
+server_postgres_pid() {
+  pid_in "/var/lib/postgresql/$PG_VERSION/main/postmaster.pid"
 }
 
 server_postgres_start() {
@@ -157,6 +176,10 @@ server_rabbitmq_running() {
   rabbitmqctl -q status >/dev/null 2>&1
 }
 
+server_rabbitmq_pid() {
+  pgrep -o -x beam.smp || true
+}
+
 rabbitmq_configure_loopback() {
   local conf=${STRATUS_RABBITMQ_CONF:-/etc/rabbitmq/rabbitmq.conf}
   local env=${STRATUS_RABBITMQ_ENV:-/etc/rabbitmq/rabbitmq-env.conf}
@@ -214,6 +237,10 @@ server_ovs_running() {
   "$OVS_CTL" status >/dev/null 2>&1
 }
 
+server_ovs_pid() {
+  pid_in /var/run/openvswitch/ovsdb-server.pid
+}
+
 server_ovs_start() {
   "$OVS_CTL" --no-monitor start --system-id=random >/dev/null 2>&1 ||
     die "Open vSwitch did not start: see /var/log/openvswitch/"
@@ -227,6 +254,10 @@ server_ovs_stop() {
 
 server_libvirt_running() {
   pidfile_alive /run/libvirtd.pid && pidfile_alive /run/virtlogd.pid && [[ -S /run/libvirt/libvirt-sock ]]
+}
+
+server_libvirt_pid() {
+  pid_in /run/libvirtd.pid
 }
 
 server_libvirt_start() {
