@@ -94,10 +94,10 @@ TEST_CASE("revoking a token or all of a user's earlier tokens is seen by is_revo
   auto a = sample_claims(now);
   auto b = sample_claims(now);
   CHECK_FALSE(list.is_revoked(a));
-  list.revoke_token(a.token_id, a.expires_at);
+  list.apply(Revocation::of_token(a.token_id, a.expires_at));
   CHECK(list.is_revoked(a));
   CHECK_FALSE(list.is_revoked(b));
-  list.revoke_user("u1", b.issued_at_ms + 1, b.expires_at);
+  list.apply(Revocation::of_user("u1", b.issued_at_ms + 1, b.expires_at));
   CHECK(list.is_revoked(b));
   auto later = sample_claims(now);
   later.issued_at_ms = b.issued_at_ms + 5;
@@ -106,11 +106,32 @@ TEST_CASE("revoking a token or all of a user's earlier tokens is seen by is_revo
   CHECK(list.size() == 0);
 }
 
+TEST_CASE("a project revocation ends the tokens scoped to that project and no others of its users") {
+  RevocationList list;
+  int64_t now = unix_now();
+  auto in_deleted = sample_claims(now);
+  in_deleted.project_id = "p-deleted";
+  auto elsewhere = sample_claims(now);  // the same user, another project
+  elsewhere.project_id = "p-kept";
+  auto unscoped = sample_claims(now);
+  unscoped.project_id = "";
+  list.apply(Revocation::of_project("p-deleted", 253402300799999, now + 3600));
+  CHECK(list.is_revoked(in_deleted));
+  CHECK_FALSE(list.is_revoked(elsewhere));
+  CHECK_FALSE(list.is_revoked(unscoped));
+  RevocationList::Snapshot reload;
+  reload.add(Revocation::of_project("p-kept", in_deleted.issued_at_ms, now + 3600));  // before it: no effect
+  list.merge(reload);
+  CHECK_FALSE(list.is_revoked(elsewhere));
+  list.forget_expired(now + 7200);
+  CHECK(list.size() == 0);
+}
+
 TEST_CASE("a reload adds to the revocations and never drops one that came by event") {
   RevocationList list;
   int64_t now = unix_now();
   auto by_event = sample_claims(now);
-  list.revoke_token(by_event.token_id, by_event.expires_at);
+  list.apply(Revocation::of_token(by_event.token_id, by_event.expires_at));
   RevocationList::Snapshot older_reload;  // read before the event's revocation committed
   auto other = sample_claims(now);
   older_reload.tokens[other.token_id] = other.expires_at;

@@ -19,6 +19,16 @@ constexpr auto kCallTimeout = std::chrono::seconds(10);
 void set_deadline(grpc::ClientContext& ctx) { ctx.set_deadline(std::chrono::system_clock::now() + kCallTimeout); }
 
 int64_t millis_of(const google::protobuf::Timestamp& t) { return t.seconds() * 1000 + t.nanos() / 1000000; }
+
+auth::Revocation revocation_of(const v1::Revocation& r) {
+  auth::Revocation out;
+  out.token_id = r.token_id();
+  out.user_id = r.user_id();
+  out.project_id = r.project_id();
+  out.issued_before_ms = millis_of(r.issued_before());
+  out.expires_at = r.expires_at().seconds();
+  return out;
+}
 }  // namespace
 
 ServiceCredentials ServiceCredentials::from_config(const Config& config) {
@@ -128,23 +138,14 @@ auth::RevocationList::Snapshot IdentityConnection::fetch_revocations() {
   v1::ListRevocationsResponse resp;
   rpc::check(stub_->ListRevocations(&ctx, v1::ListRevocationsRequest(), &resp), "fetching token revocations");
   auth::RevocationList::Snapshot snapshot;
-  for (const auto& r : resp.revocations()) {
-    if (r.has_token_id()) {
-      snapshot.tokens[r.token_id()] = r.expires_at().seconds();
-    } else {
-      auto& entry = snapshot.users[r.user_id()];
-      entry.first = std::max(entry.first, millis_of(r.issued_before()));
-      entry.second = std::max(entry.second, static_cast<int64_t>(r.expires_at().seconds()));
-    }
-  }
+  for (const auto& r : resp.revocations()) snapshot.add(revocation_of(r));
   return snapshot;
 }
 
 bool apply_revocation_event(const std::string& body, auth::RevocationList& list) {
   v1::Revocation r;
   if (!r.ParseFromString(body)) return false;
-  if (r.has_token_id()) list.revoke_token(r.token_id(), r.expires_at().seconds());
-  else list.revoke_user(r.user_id(), millis_of(r.issued_before()), r.expires_at().seconds());
+  list.apply(revocation_of(r));
   return true;
 }
 

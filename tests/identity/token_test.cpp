@@ -189,6 +189,25 @@ TEST_CASE("disabling a user revokes their tokens and refuses their logins until 
   check_refused(identity.anonymous, token.token(), "revoked");
 }
 
+TEST_CASE("deleting a project ends the tokens scoped to it and no other token of its members",
+          "[identity][revocation]") {
+  IdentityService identity;
+  create_user_with_role(identity.admin, "una", "Una-Pass-123", kAdminProject, "member");
+  REQUIRE(identity.admin.create_project("doomed").ok());
+  REQUIRE(identity.admin.add_role("una", "doomed", "member").ok());
+  v1::Token in_doomed = must(identity.anonymous.login("una", "Una-Pass-123", "doomed"), "login to doomed");
+  v1::Token elsewhere = must(identity.anonymous.login("una", "Una-Pass-123", kAdminProject), "login to the other project");
+
+  v1::DeleteProjectRequest remove;
+  remove.set_project("doomed");
+  REQUIRE(identity.admin.call(&Stub::DeleteProject, remove).ok());
+
+  check_refused(identity.anonymous, in_doomed.token(), "revoked");
+  CHECK(identity.anonymous.renew(in_doomed.token()).code() == StatusCode::UNAUTHENTICATED);
+  CHECK(identity.anonymous.with_token(elsewhere.token()).list_projects().ok());
+  CHECK(identity.anonymous.renew(elsewhere.token()).ok());
+}
+
 TEST_CASE("changing a password revokes earlier tokens, and the new password logs in", "[identity][revocation]") {
   IdentityService identity;
   create_user_with_role(identity.admin, "ivy", "Ivy-Pass-123", kAdminProject, "member");

@@ -99,15 +99,7 @@ void Identity::reload_revocations() {
     return store::active_revocations(tx, now);
   });
   auth::RevocationList::Snapshot snapshot;
-  for (const auto& r : rows) {
-    if (!r.token_id.empty()) {
-      snapshot.tokens[r.token_id] = r.expires_at;
-    } else {
-      auto& entry = snapshot.users[r.user_id];
-      entry.first = std::max(entry.first, r.issued_before_ms);
-      entry.second = std::max(entry.second, r.expires_at);
-    }
-  }
+  for (const auto& r : rows) snapshot.add(r);
   revocations_.merge(snapshot);
   revocations_.forget_expired(auth::unix_now());
 }
@@ -115,7 +107,8 @@ void Identity::reload_revocations() {
 cloud::identity::v1::Revocation revocation_to_proto(const RevocationRow& r) {
   cloud::identity::v1::Revocation out;
   if (!r.token_id.empty()) out.set_token_id(r.token_id);
-  else out.set_user_id(r.user_id);
+  else if (!r.user_id.empty()) out.set_user_id(r.user_id);
+  else out.set_project_id(r.project_id);
   out.mutable_issued_before()->set_seconds(r.issued_before_ms / 1000);
   out.mutable_issued_before()->set_nanos(static_cast<int32_t>(r.issued_before_ms % 1000) * 1000000);
   out.mutable_expires_at()->set_seconds(r.expires_at);
@@ -131,14 +124,11 @@ RevocationRow Identity::revoke(pqxx::work& tx, const RevocationRow& r) {
 RevocationRow Identity::revoke_user_tokens(pqxx::work& tx, const std::string& user_id) {
   // Covers the current millisecond too; tokens issued from now on are stamped no earlier than
   // this bound (see issue()), so none issued before escapes and none issued after is caught.
-  return revoke(tx, RevocationRow{"", user_id, auth::unix_now_ms() + 1, auth::unix_now() + settings_.token_ttl_s});
+  return revoke(tx, RevocationRow::of_user(user_id, auth::unix_now_ms() + 1, auth::unix_now() + settings_.token_ttl_s));
 }
 
 void Identity::apply_revocations(const std::vector<RevocationRow>& rows) {
-  for (const auto& r : rows) {
-    if (!r.token_id.empty()) revocations_.revoke_token(r.token_id, r.expires_at);
-    else revocations_.revoke_user(r.user_id, r.issued_before_ms, r.expires_at);
-  }
+  for (const auto& r : rows) revocations_.apply(r);
 }
 
 // ---------------------------------------------------------------- tokens
@@ -156,7 +146,7 @@ IssuedToken Identity::issue(const std::string& user_id, const std::string& proje
       throw unauthenticated("the password was changed meanwhile; log in again");
 
     if (check.renewing &&
-        store::is_revoked(tx, check.renewing->token_id, check.renewing->user_id, check.renewing->issued_at_ms))
+        store::is_revoked(tx, *check.renewing))
       throw unauthenticated("token has been revoked; log in again");
     auto p = store::find_project(tx, project);
     if (!p) throw permission_denied("user " + user->name + " has no role on project " + project);
@@ -331,7 +321,7 @@ void Identity::revoke_token(const Caller& caller, const auth::TokenClaims& targe
   if (target.user_id != caller.user_id() && !caller.is_admin())
     throw permission_denied("only the token's owner or an admin may revoke it");
   if (target.expires_at <= auth::unix_now() || revocations_.is_revoked(target)) return;  // nothing left to do
-  auto r = pool_.transact([&](pqxx::work& tx) { return revoke(tx, RevocationRow{target.token_id, "", 0, target.expires_at}); });
+  auto r = pool_.transact([&](pqxx::work& tx) { return revoke(tx, RevocationRow::of_token(target.token_id, target.expires_at)); });
   apply_revocations({r});
   logger_.info("token revoked", {{"token_id", target.token_id}, {"user_id", target.user_id}});
 }
@@ -406,21 +396,21 @@ std::vector<ProjectRow> Identity::list_projects(const Caller& caller) {
 
 void Identity::delete_project(const Caller& caller, const std::string& project) {
   auth::require_admin(caller, "deleting a project");
-  std::vector<RevocationRow> revoked;
+  RevocationRow revoked;
   auto deleted = pool_.transact([&](pqxx::work& tx) {
-    revoked.clear();
     auto p = require_project(tx, project);
     if (p.id == caller.project_id())
       throw failed_precondition("you cannot delete project " + p.name + ": your token is scoped to it");
-    // Tokens scoped to the project must stop working with it: end its users' sessions.
-    for (const auto& u : store::users_of_project(tx, p.id)) {
-      store::find_user(tx, u.id, store::RowLock::Update);  // serialises with token issue
-      revoked.push_back(revoke_user_tokens(tx, u.id));
-    }
+    // Tokens scoped to the project stop working with it; its members' tokens for other
+    // projects go on. A project id never comes back, so the bound is "any issue time" (the
+    // last millisecond a protobuf Timestamp holds): a token issued for it while this commits is
+    // caught too (with a minute's margin on expiry).
+    constexpr int64_t kEndOfTime_ms = 253402300799999;  // 9999-12-31T23:59:59.999Z
+    revoked = revoke(tx, RevocationRow::of_project(p.id, kEndOfTime_ms, auth::unix_now() + settings_.token_ttl_s + 60));
     store::delete_project(tx, p.id);
     return p;
   });
-  apply_revocations(revoked);
+  apply_revocations({revoked});
   logger_.info("project deleted", {{"project_id", deleted.id}, {"name", deleted.name}});
 }
 
@@ -612,7 +602,7 @@ void Identity::delete_access_key(const Caller& caller, const std::string& key_id
     // Its tokens go with it (every service hears of it through the revocation events).
     std::vector<RevocationRow> rows;
     for (const auto& [token_id, expires_at] : store::take_access_key_tokens(tx, key_id, auth::unix_now()))
-      rows.push_back(revoke(tx, RevocationRow{token_id, "", 0, expires_at}));
+      rows.push_back(revoke(tx, RevocationRow::of_token(token_id, expires_at)));
     return rows;
   });
   apply_revocations(revoked);

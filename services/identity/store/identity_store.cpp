@@ -297,19 +297,21 @@ void prune_signing_keys(pqxx::work& tx, int64_t retired_before) {
 // ---- revocations ----
 void insert_revocation(pqxx::work& tx, const RevocationRow& r) {
   tx.exec_params(
-      "INSERT INTO revocations (token_id, user_id, issued_before_ms, expires_at) "
-      "VALUES (nullif($1, ''), nullif($2, '')::uuid, $3, to_timestamp($4))",
-      r.token_id, r.user_id, r.issued_before_ms, r.expires_at);
+      "INSERT INTO revocations (token_id, user_id, project_id, issued_before_ms, expires_at) "
+      "VALUES (nullif($1, ''), nullif($2, '')::uuid, nullif($3, '')::uuid, $4, to_timestamp($5))",
+      r.token_id, r.user_id, r.project_id, r.issued_before_ms, r.expires_at);
 }
 
 std::vector<RevocationRow> active_revocations(pqxx::work& tx, int64_t now) {
   std::vector<RevocationRow> out;
   auto rows = tx.exec_params(
-      "SELECT coalesce(token_id, ''), coalesce(user_id::text, ''), issued_before_ms, "
-      "extract(epoch from expires_at)::bigint FROM revocations WHERE expires_at > to_timestamp($1) ORDER BY id",
+      "SELECT coalesce(token_id, ''), coalesce(user_id::text, ''), coalesce(project_id::text, ''), "
+      "issued_before_ms, extract(epoch from expires_at)::bigint FROM revocations "
+      "WHERE expires_at > to_timestamp($1) ORDER BY id",
       now);
   for (const auto& r : rows)
-    out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<int64_t>(), r[3].as<int64_t>()});
+    out.push_back({r[0].as<std::string>(), r[1].as<std::string>(), r[2].as<std::string>(), r[3].as<int64_t>(),
+                   r[4].as<int64_t>()});
   return out;
 }
 
@@ -321,11 +323,12 @@ int64_t latest_user_revocation_ms(pqxx::work& tx, const std::string& user_id) {
       .as<int64_t>();
 }
 
-bool is_revoked(pqxx::work& tx, const std::string& token_id, const std::string& user_id, int64_t issued_at_ms) {
+bool is_revoked(pqxx::work& tx, const auth::TokenClaims& claims) {
   auto rows = tx.exec_params(
       "SELECT 1 FROM revocations WHERE expires_at > now() AND "
-      "(token_id = $1 OR (user_id = $2::uuid AND issued_before_ms > $3::bigint)) LIMIT 1",
-      token_id, user_id, issued_at_ms);
+      "(token_id = $1 OR ((user_id = $2::uuid OR project_id = nullif($3, '')::uuid) AND issued_before_ms > $4::bigint)) "
+      "LIMIT 1",
+      claims.token_id, claims.user_id, claims.project_id, claims.issued_at_ms);
   return !rows.empty();
 }
 

@@ -9,6 +9,8 @@
 
 #include <pqxx/pqxx>
 
+#include "common/auth/revocations.h"
+#include "common/auth/token.h"
 #include "common/db/migrations.h"
 
 namespace stratus::db {
@@ -52,12 +54,7 @@ struct SigningKeyRow {
   int64_t retired_at = 0;  // 0 while active
 };
 
-struct RevocationRow {
-  std::string token_id;  // one of token_id and user_id is set
-  std::string user_id;
-  int64_t issued_before_ms = 0;
-  int64_t expires_at = 0;
-};
+using RevocationRow = auth::Revocation;
 
 struct EndpointRow {
   std::string service, region, url;
@@ -91,7 +88,7 @@ void reset_login_attempts(pqxx::work& tx, const std::string& user_id);
 // is stamped no earlier, so a revocation made in the same millisecond cannot catch it.
 int64_t latest_user_revocation_ms(pqxx::work& tx, const std::string& user_id);
 // True when a revocation in force covers this token (the authoritative check, for renewals).
-bool is_revoked(pqxx::work& tx, const std::string& token_id, const std::string& user_id, int64_t issued_at_ms);
+bool is_revoked(pqxx::work& tx, const auth::TokenClaims& claims);
 
 // role assignments
 bool add_role(pqxx::work& tx, const std::string& user_id, const std::string& project_id, const std::string& role);
