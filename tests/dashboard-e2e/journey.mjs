@@ -14,12 +14,14 @@
 //                                a random id is always checked too)
 //   STRATUS_JOURNEY_ONLY=login-page  only load the login page and check that a failed login
 //                                shows an error (works without a backend)
+//   STRATUS_CLOUDCTL             cloudctl binary: the API Access OpenRC file is then checked with it
 //   CHROMIUM                     browser binary (default /usr/bin/chromium)
 //
 // Prints one line per step with the elapsed seconds; exits 1 with a clear message on failure.
 import { chromium } from 'playwright-core';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import path from 'node:path';
 
 const env = process.env;
@@ -415,6 +417,23 @@ async function main() {
         if (await err.count()) fail(`${p}: ${await err.first().innerText()}`);
         await shot(page, name);
       }
+    });
+
+    await step('the OpenRC file from API Access logs cloudctl in', async () => {
+      const cloudctl = env.STRATUS_CLOUDCTL || '';
+      if (!cloudctl) { log('     skipped: STRATUS_CLOUDCTL is not set'); return; }
+      await go(page, '/project/api_access');
+      const [download] = await Promise.all([
+        page.waitForEvent('download', { timeout: 30000 }),
+        page.getByRole('button', { name: 'Download OpenRC File' }).click(),
+      ]);
+      const rc = await download.path();
+      // As a user would: source it (it asks for the password on stdin), then run cloudctl.
+      const out = execFileSync('bash', ['-c', 'source "$1" && "$2" whoami', 'openrc', rc, cloudctl], {
+        input: PASSWORD + '\n', encoding: 'utf8', env: { PATH: env.PATH, HOME: '/nonexistent' },
+      });
+      if (!out.includes(USER)) fail(`cloudctl whoami after sourcing ${download.suggestedFilename()} printed: ${out.slice(0, 300)}`);
+      log(`     ${download.suggestedFilename()} + cloudctl whoami: ${out.split('\n').filter(Boolean).slice(-1)[0]?.slice(0, 100)}`);
     });
 
     await step('delete the instance', async () => {

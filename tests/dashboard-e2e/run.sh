@@ -24,6 +24,7 @@ journey() {
   STRATUS_DASHBOARD_PASSWORD=$(cat "$STRATUS_STATE/secrets/demo") \
   STRATUS_DASHBOARD_IMAGE=${STRATUS_DASHBOARD_IMAGE:-stratus-guest} \
   STRATUS_DASHBOARD_FLAVOR=${STRATUS_DASHBOARD_FLAVOR:-m1.tiny} \
+  STRATUS_CLOUDCTL=$STRATUS_BUILD/tools/cloudctl/cloudctl \
   STRATUS_SCREENSHOTS=${STRATUS_SCREENSHOTS:-$STRATUS_BUILD/tests/dashboard-e2e/screenshots} \
     node "$here/journey.mjs"
 }

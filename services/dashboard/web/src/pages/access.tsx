@@ -357,9 +357,9 @@ export function ApiAccess(props: { sess: Session }) {
   const { sess } = props;
   const identity = data?.find((e) => e.service === 'identity')?.url ?? '';
   const openrc = () => download(`${sess.project_name}-openrc.sh`, [
-    '#!/usr/bin/env bash', `# Stratus credentials for project ${sess.project_name}; source this file.`,
-    `export STRATUS_IDENTITY_URL=${identity}`, `export STRATUS_USERNAME=${sess.user_name}`, `export STRATUS_PROJECT=${sess.project_name}`,
-    `export STRATUS_PROJECT_ID=${sess.project_id}`, 'echo -n "Password for $STRATUS_USERNAME: "', 'read -sr STRATUS_PASSWORD', 'export STRATUS_PASSWORD', 'echo', '',
+    '#!/usr/bin/env bash', `# cloudctl credentials for project ${sess.project_name}: source this file, then run cloudctl.`,
+    `export CLOUD_ENDPOINT=${identity}`, `export CLOUD_USERNAME=${sess.user_name}`, `export CLOUD_PROJECT=${sess.project_name}`,
+    'echo -n "Password for $CLOUD_USERNAME: "', 'read -sr CLOUD_PASSWORD', 'export CLOUD_PASSWORD', 'echo', '',
   ].join('\n'), 'text/x-shellscript');
   return (
     <section data-testid="api-access-page">
