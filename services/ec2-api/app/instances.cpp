@@ -95,6 +95,26 @@ std::string public_address(const v1::Server& s, const Surroundings& around) {
   return "";
 }
 
+InstanceFacts facts_of(const v1::Server& s, const std::string& reservation, const Surroundings& around) {
+  InstanceFacts f;
+  f.instance_id = to_ec2_id(IdKind::Instance, s.id());
+  f.reservation_id = to_ec2_id(IdKind::Reservation, reservation);
+  f.owner_id = s.project_id();
+  f.instance_type = s.flavor().name();
+  if (!s.image_id().empty()) f.image_id = to_ec2_id(IdKind::Image, s.image_id());
+  f.key_name = s.key_name();
+  f.availability_zone = s.availability_zone();
+  f.private_ip = private_address(s);
+  f.public_ip = public_address(s, around);
+  f.state = state_of(s);
+  for (const auto& name : s.security_groups()) {
+    f.group_names.push_back(name);
+    if (auto it = around.group_ids.find(name); it != around.group_ids.end())
+      f.group_ids.push_back(to_ec2_id(IdKind::SecurityGroup, it->second));
+  }
+  return f;
+}
+
 void state_node(pugi::xml_node parent, const char* name, const InstanceState& state) {
   auto node = parent.append_child(name);
   add_int(node, "code", state.code);
@@ -214,6 +234,57 @@ std::string base64(const std::string& bytes) {
   return out;
 }
 
+// What RunInstances names, checked one by one before anything is made, so each refusal
+// carries the code EC2 gives it (compute would refuse them too, but with one generic code).
+void check_launch(const Backends& b, const std::string& image_ref, const std::string& image, const std::string& type,
+                  const std::string& key, const std::vector<std::string>& groups, const std::string& token) {
+  {
+    img::GetImageRequest request;
+    request.set_image(image);
+    try {
+      call(b, *b.images, &img::Images::Stub::GetImage, request, token, "reading an image");
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::NotFound)
+        throw Ec2Error("InvalidAMIID.NotFound", "The image id '[" + echo(image_ref) + "]' does not exist");
+      throw from_service_error(e, {"InvalidAMIID", "image"});
+    }
+  }
+  {
+    v1::GetFlavorRequest request;
+    request.set_flavor(type);
+    try {
+      call(b, *b.compute, &v1::Compute::Stub::GetFlavor, request, token, "reading a flavor");
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::NotFound || e.code() == ErrorCode::InvalidArgument)
+        throw invalid_parameter_value("Invalid value '" + echo(type) + "' for InstanceType.");
+      throw from_service_error(e, {"", "instance type"});
+    }
+  }
+  if (!key.empty()) {
+    v1::GetKeyPairRequest request;
+    request.set_key_name(key);
+    try {
+      call(b, *b.compute, &v1::Compute::Stub::GetKeyPair, request, token, "reading a key pair");
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::NotFound || e.code() == ErrorCode::InvalidArgument)
+        throw Ec2Error("InvalidKeyPair.NotFound", "The key pair '" + echo(key) + "' does not exist");
+      throw from_service_error(e, {"InvalidKeyPair", "key pair"});
+    }
+  }
+  for (const auto& g : groups) {
+    net::GetSecurityGroupRequest request;
+    request.set_security_group(g);
+    try {
+      call(b, *b.network, &net::Network::Stub::GetSecurityGroup, request, token, "reading a security group");
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::NotFound || e.code() == ErrorCode::InvalidArgument)
+        throw Ec2Error("InvalidGroup.NotFound", "The security group '" + echo(g) + "' does not exist");
+      throw from_service_error(e, {"InvalidGroup", "security group"});
+    }
+  }
+
+}
+
 }  // namespace
 
 // ---------------------------------------------------------------- lookups
@@ -276,51 +347,7 @@ void Actions::run_instances(const ActionContext& c) const {
   for (const auto& name : p.list("SecurityGroup")) groups.push_back(name);
   const std::string& token = c.requester.token;
 
-  // Checked one by one first, so each refusal carries the code EC2 gives it.
-  {
-    img::GetImageRequest request;
-    request.set_image(image);
-    try {
-      call(backends_, *backends_.images, &img::Images::Stub::GetImage, request, token, "reading an image");
-    } catch (const Error& e) {
-      if (e.code() == ErrorCode::NotFound)
-        throw Ec2Error("InvalidAMIID.NotFound", "The image id '[" + echo(image_ref) + "]' does not exist");
-      throw from_service_error(e, {"InvalidAMIID", "image"});
-    }
-  }
-  {
-    v1::GetFlavorRequest request;
-    request.set_flavor(type);
-    try {
-      call(backends_, *backends_.compute, &v1::Compute::Stub::GetFlavor, request, token, "reading a flavor");
-    } catch (const Error& e) {
-      if (e.code() == ErrorCode::NotFound || e.code() == ErrorCode::InvalidArgument)
-        throw invalid_parameter_value("Invalid value '" + echo(type) + "' for InstanceType.");
-      throw from_service_error(e, {"", "instance type"});
-    }
-  }
-  if (auto key = p.find("KeyName"); key && !key->empty()) {
-    v1::GetKeyPairRequest request;
-    request.set_key_name(*key);
-    try {
-      call(backends_, *backends_.compute, &v1::Compute::Stub::GetKeyPair, request, token, "reading a key pair");
-    } catch (const Error& e) {
-      if (e.code() == ErrorCode::NotFound || e.code() == ErrorCode::InvalidArgument)
-        throw Ec2Error("InvalidKeyPair.NotFound", "The key pair '" + echo(*key) + "' does not exist");
-      throw from_service_error(e, {"InvalidKeyPair", "key pair"});
-    }
-  }
-  for (const auto& g : groups) {
-    net::GetSecurityGroupRequest request;
-    request.set_security_group(g);
-    try {
-      call(backends_, *backends_.network, &net::Network::Stub::GetSecurityGroup, request, token, "reading a security group");
-    } catch (const Error& e) {
-      if (e.code() == ErrorCode::NotFound || e.code() == ErrorCode::InvalidArgument)
-        throw Ec2Error("InvalidGroup.NotFound", "The security group '" + echo(g) + "' does not exist");
-      throw from_service_error(e, {"InvalidGroup", "security group"});
-    }
-  }
+  check_launch(backends_, image_ref, image, type, p.get("KeyName", ""), groups, token);
 
   // One create call is one reservation: its request_id is the reservation's UUID (a
   // ClientToken's digest, so compute answers a retry with the first call's servers).
@@ -368,10 +395,7 @@ void Actions::run_instances(const ActionContext& c) const {
 
 void Actions::describe_instances(const ActionContext& c) const {
   auto ids = c.params.list("InstanceId");
-  FilterSet filters(c.params.filters(),
-                    {"instance-id", "instance-state-name", "instance-state-code", "instance-type", "image-id", "key-name",
-                     "availability-zone", "reservation-id", "owner-id", "private-ip-address", "ip-address",
-                     "instance.group-id", "instance.group-name", "group-id", "group-name"});
+  FilterSet filters(c.params.filters(), instance_filter_names());
   auto max_results = c.params.integer("MaxResults", 5, 1000);
   if (!ids.empty() && max_results)
     throw invalid_parameter_combination("The parameter instancesSet cannot be used with the parameter maxResults");
@@ -380,27 +404,8 @@ void Actions::describe_instances(const ActionContext& c) const {
 
   std::vector<Listed> chosen;
   for (const auto& l : in_listing_order(servers)) {
-    const v1::Server& s = *l.server;
-    bool match = filters.matches([&](const std::string& name) -> std::vector<std::string> {
-      if (name == "instance-id") return {to_ec2_id(IdKind::Instance, s.id())};
-      if (name == "instance-state-name") return {state_of(s).name};
-      if (name == "instance-state-code") return {std::to_string(state_of(s).code)};
-      if (name == "instance-type") return {s.flavor().name()};
-      if (name == "image-id") return {s.image_id().empty() ? "" : to_ec2_id(IdKind::Image, s.image_id())};
-      if (name == "key-name") return {s.key_name()};
-      if (name == "availability-zone") return {s.availability_zone()};
-      if (name == "reservation-id") return {to_ec2_id(IdKind::Reservation, l.reservation)};
-      if (name == "owner-id") return {s.project_id()};
-      if (name == "private-ip-address") return {private_address(s)};
-      if (name == "ip-address") return {public_address(s, around)};
-      std::vector<std::string> out;
-      for (const auto& g : s.security_groups()) {
-        if (name == "instance.group-name" || name == "group-name") out.push_back(g);
-        else if (auto it = around.group_ids.find(g); it != around.group_ids.end())
-          out.push_back(to_ec2_id(IdKind::SecurityGroup, it->second));
-      }
-      return out;
-    });
+    auto facts = facts_of(*l.server, l.reservation, around);
+    bool match = filters.matches([&](const std::string& name) { return instance_filter_values(facts, name); });
     if (match) chosen.push_back(l);
   }
   std::vector<std::string> keys;

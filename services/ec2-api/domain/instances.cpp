@@ -61,6 +61,32 @@ std::optional<InstanceState> instance_state_named(const std::string& name) {
   return std::nullopt;
 }
 
+const std::vector<std::string>& instance_filter_names() {
+  static const std::vector<std::string> names = {
+      "instance-id",        "instance-state-name", "instance-state-code", "instance-type",     "image-id",
+      "key-name",           "availability-zone",   "reservation-id",      "owner-id",          "private-ip-address",
+      "ip-address",         "instance.group-id",   "group-id",            "instance.group-name", "group-name"};
+  return names;
+}
+
+std::vector<std::string> instance_filter_values(const InstanceFacts& f, const std::string& filter) {
+  auto one = [](const std::string& v) { return v.empty() ? std::vector<std::string>{} : std::vector<std::string>{v}; };
+  if (filter == "instance-id") return one(f.instance_id);
+  if (filter == "instance-state-name") return {f.state.name};
+  if (filter == "instance-state-code") return {std::to_string(f.state.code)};
+  if (filter == "instance-type") return one(f.instance_type);
+  if (filter == "image-id") return one(f.image_id);
+  if (filter == "key-name") return one(f.key_name);
+  if (filter == "availability-zone") return one(f.availability_zone);
+  if (filter == "reservation-id") return one(f.reservation_id);
+  if (filter == "owner-id") return one(f.owner_id);
+  if (filter == "private-ip-address") return one(f.private_ip);
+  if (filter == "ip-address") return one(f.public_ip);
+  if (filter == "instance.group-id" || filter == "group-id") return f.group_ids;
+  if (filter == "instance.group-name" || filter == "group-name") return f.group_names;
+  return {};
+}
+
 std::string reservation_uuid(const std::string& request_id, const std::string& instance_id) {
   if (request_id.empty()) return lower(instance_id);
   if (is_uuid(request_id)) return lower(request_id);

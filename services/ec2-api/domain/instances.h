@@ -42,6 +42,21 @@ InstanceState instance_state(const std::string& vm, const std::string& task, con
 // The state of that name ("running" -> 16); nullopt for a name EC2 does not have.
 std::optional<InstanceState> instance_state_named(const std::string& name);
 
+// What DescribeInstances' filters look at, in EC2's terms (ids already EC2 ids).
+struct InstanceFacts {
+  std::string instance_id, reservation_id, owner_id, instance_type, image_id, key_name, availability_zone;
+  std::string private_ip, public_ip;
+  InstanceState state;
+  std::vector<std::string> group_ids, group_names;
+};
+// The filter names DescribeInstances takes: instance-id, instance-state-name,
+// instance-state-code, instance-type, image-id, key-name, availability-zone, reservation-id,
+// owner-id, private-ip-address, ip-address, instance.group-id (and group-id),
+// instance.group-name (and group-name).
+const std::vector<std::string>& instance_filter_names();
+// The instance's values for one of those names (none: an empty list, which no filter matches).
+std::vector<std::string> instance_filter_values(const InstanceFacts& facts, const std::string& filter);
+
 // The UUID a reservation id (r-...) shows: the create call's request_id when it is a UUID
 // (the front sends one for every RunInstances, and cloudctl does for `server create
 // --count`), a digest of it when it is some other string, the instance's own id when the

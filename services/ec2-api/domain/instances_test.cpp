@@ -4,6 +4,7 @@
 
 #include "services/ec2-api/domain/ec2_error.h"
 #include "services/ec2-api/domain/ids.h"
+#include "services/ec2-api/domain/query.h"
 
 using namespace stratus::ec2;
 
@@ -116,5 +117,60 @@ TEST_CASE("a token this front did not make is refused") {
     } catch (const Ec2Error& e) {
       CHECK(e.code() == "InvalidParameterValue");
     }
+  }
+}
+
+namespace {
+InstanceFacts web() {
+  InstanceFacts f;
+  f.instance_id = "i-0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+  f.reservation_id = "r-11112222333344445555666677778888";
+  f.owner_id = "p1";
+  f.instance_type = "m1.small";
+  f.image_id = "ami-aaaabbbbccccddddeeeeffff00001111";
+  f.key_name = "ec2-key";
+  f.availability_zone = "nova";
+  f.private_ip = "10.0.0.5";
+  f.state = kRunning;
+  f.group_ids = {"sg-1", "sg-2"};
+  f.group_names = {"default", "web"};
+  return f;
+}
+bool matches(const InstanceFacts& f, std::vector<Filter> filters) {
+  FilterSet set(std::move(filters), instance_filter_names());
+  return set.matches([&](const std::string& name) { return instance_filter_values(f, name); });
+}
+}  // namespace
+
+TEST_CASE("DescribeInstances filters look at the instance's EC2 facts") {
+  auto f = web();
+  CHECK(matches(f, {{"instance-state-name", {"running"}}}));
+  CHECK(matches(f, {{"instance-state-code", {"16"}}}));
+  CHECK_FALSE(matches(f, {{"instance-state-name", {"stopped", "terminated"}}}));
+  CHECK(matches(f, {{"instance-state-name", {"stopped", "running"}}}));  // any value of one filter
+  CHECK(matches(f, {{"instance-type", {"m1.*"}}, {"key-name", {"ec2-key"}}}));
+  CHECK_FALSE(matches(f, {{"instance-type", {"m1.*"}}, {"key-name", {"other"}}}));  // every filter
+  CHECK(matches(f, {{"reservation-id", {f.reservation_id}}}));
+  CHECK(matches(f, {{"image-id", {f.image_id}}, {"availability-zone", {"nova"}}, {"instance-id", {"i-*"}}}));
+  CHECK(matches(f, {{"instance.group-name", {"web"}}}));
+  CHECK(matches(f, {{"group-id", {"sg-2"}}}));
+  CHECK(matches(f, {{"private-ip-address", {"10.0.0.*"}}}));
+}
+
+TEST_CASE("an absent fact matches no filter, not even '*'") {
+  auto f = web();
+  f.key_name.clear();
+  CHECK_FALSE(matches(f, {{"key-name", {"*"}}}));
+  CHECK_FALSE(matches(f, {{"ip-address", {"*"}}}));
+  f.public_ip = "203.0.113.7";
+  CHECK(matches(f, {{"ip-address", {"203.0.113.7"}}}));
+}
+
+TEST_CASE("a filter DescribeInstances does not know is refused") {
+  try {
+    matches(web(), {{"tag:Name", {"x"}}});
+    FAIL("accepted");
+  } catch (const Ec2Error& e) {
+    CHECK(e.code() == "InvalidParameterValue");
   }
 }
