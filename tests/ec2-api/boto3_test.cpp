@@ -133,6 +133,8 @@ TEST_CASE("boto3 drives the EC2 front: key pairs, images, security groups, insta
   // No volumes in this slice of the front: compute's block-storage peer is never called.
   compute_options.env["STRATUS_BLOCK_STORAGE_URL"] = "127.0.0.1:1";
   compute_options.env["STRATUS_COMPUTE_RECONCILE_INTERVAL"] = "1";
+  // journey.py counts on it: 6 instances leave room for 4 of MaxCount=6, none for MinCount=11.
+  compute_options.env["STRATUS_COMPUTE_QUOTA_INSTANCES"] = "10";
   test_support::ServiceProcess compute(compute_options);
   auto ec2_options = service(STRATUS_EC2_API_BIN, "");
   ec2_options.grpc_health = false;

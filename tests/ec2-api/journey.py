@@ -221,8 +221,14 @@ expect_error("InvalidGroup.NotFound", a.run_instances, ImageId=image_id, Securit
 expect_error("InvalidParameterValue", a.run_instances, ImageId=image_id, MinCount=3, MaxCount=2)
 expect_error("InstanceLimitExceeded", a.run_instances, ImageId=image_id, MinCount=11, MaxCount=11)
 assert described_ids() == sorted(everyone), "a refused run makes nothing"
+# The project's quota (10 instances) leaves room for 4 of MaxCount=6: EC2 launches what fits.
+partial = [i["InstanceId"] for i in a.run_instances(ImageId=image_id, MinCount=1, MaxCount=6)["Instances"]]
+assert len(partial) == 4, partial
+a.terminate_instances(InstanceIds=partial)
+a.get_waiter("instance_terminated").wait(InstanceIds=partial, WaiterConfig=fast)
 step("instance errors: InvalidInstanceID.NotFound (400) and .Malformed, InvalidAMIID.NotFound, "
-     "InvalidParameterValue, InvalidKeyPair.NotFound, InvalidGroup.NotFound, InstanceLimitExceeded")
+     "InvalidParameterValue, InvalidKeyPair.NotFound, InvalidGroup.NotFound, InstanceLimitExceeded; "
+     "MinCount=1 MaxCount=6 launches the 4 that fit the quota")
 
 # ---- stop, start, reboot, status, console
 stopping = a.stop_instances(InstanceIds=[pair[0]])["StoppingInstances"][0]
@@ -305,7 +311,7 @@ assert all(t["PreviousState"]["Name"] == "running" and
            t["CurrentState"]["Name"] in ("shutting-down", "terminated") for t in terminating), terminating
 a.get_waiter("instance_terminated").wait(InstanceIds=everyone, WaiterConfig=fast)
 terminated_at = time.monotonic()
-assert described_ids(**by("instance-state-name", "terminated")) == sorted(everyone)
+assert set(everyone) <= set(described_ids(**by("instance-state-name", "terminated")))
 again = a.terminate_instances(InstanceIds=[pair[0]])["TerminatingInstances"][0]
 assert again["PreviousState"]["Code"] == 48 and again["CurrentState"]["Code"] == 48, again
 step("terminate-instances (shutting-down, instance_terminated waiter; terminated ones stay visible a while)")

@@ -364,13 +364,13 @@ void Actions::run_instances(const ActionContext& c) const {
   request.set_availability_zone(zone);
   request.set_request_id(request_id);
   v1::CreateServerResponse created;
-  for (int64_t count : {max_count, min_count}) {
+  for (int64_t count : launch_counts(min_count, max_count)) {
     request.set_count(static_cast<int32_t>(count));
     try {
       created = call(backends_, *backends_.compute, &v1::Compute::Stub::CreateServer, request, token, "creating servers");
       break;
     } catch (const Error& e) {
-      // All or nothing in compute: with room for fewer than MaxCount, MinCount is tried.
+      // No room (quota or hosts) for this many: fewer, down to MinCount, may fit.
       if (e.code() == ErrorCode::ResourceExhausted && count != min_count) continue;
       std::string message = e.what();
       if (e.code() == ErrorCode::ResourceExhausted)

@@ -61,6 +61,18 @@ std::optional<InstanceState> instance_state_named(const std::string& name) {
   return std::nullopt;
 }
 
+std::vector<int64_t> launch_counts(int64_t min_count, int64_t max_count) {
+  constexpr int64_t kEveryCountUpTo = 8;  // a failed try costs compute a few reads, no writes
+  std::vector<int64_t> out;
+  if (max_count - min_count <= kEveryCountUpTo) {
+    for (int64_t n = max_count; n >= min_count; --n) out.push_back(n);
+    return out;
+  }
+  for (int64_t n = max_count; n > min_count; n = min_count + (n - min_count) / 2) out.push_back(n);
+  out.push_back(min_count);
+  return out;
+}
+
 const std::vector<std::string>& instance_filter_names() {
   static const std::vector<std::string> names = {
       "instance-id",        "instance-state-name", "instance-state-code", "instance-type",     "image-id",

@@ -42,6 +42,11 @@ InstanceState instance_state(const std::string& vm, const std::string& task, con
 // The state of that name ("running" -> 16); nullopt for a name EC2 does not have.
 std::optional<InstanceState> instance_state_named(const std::string& name);
 
+// The counts RunInstances asks compute for, in order, until one fits: compute's create is all
+// or nothing, and EC2 launches as many as fit between MinCount and MaxCount. Every count from
+// MaxCount down when the range is small, else halving the distance to MinCount; MinCount last.
+std::vector<int64_t> launch_counts(int64_t min_count, int64_t max_count);
+
 // What DescribeInstances' filters look at, in EC2's terms (ids already EC2 ids).
 struct InstanceFacts {
   std::string instance_id, reservation_id, owner_id, instance_type, image_id, key_name, availability_zone;

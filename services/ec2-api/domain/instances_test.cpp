@@ -174,3 +174,12 @@ TEST_CASE("a filter DescribeInstances does not know is refused") {
     CHECK(e.code() == "InvalidParameterValue");
   }
 }
+
+TEST_CASE("RunInstances tries from MaxCount down to MinCount, every count when few, halving when many") {
+  CHECK(launch_counts(2, 2) == std::vector<int64_t>{2});
+  CHECK(launch_counts(1, 4) == std::vector<int64_t>{4, 3, 2, 1});
+  CHECK(launch_counts(1, 9) == std::vector<int64_t>{9, 8, 7, 6, 5, 4, 3, 2, 1});
+  CHECK(launch_counts(1, 100) == std::vector<int64_t>{100, 50, 25, 13, 7, 4, 2, 1});
+  CHECK(launch_counts(10, 1000).back() == 10);
+  CHECK(launch_counts(10, 1000).size() < 12);
+}
