@@ -155,13 +155,13 @@ assert run["OwnerId"] == os.environ["A_PROJECT"], run
 retried = a.run_instances(**launch)
 assert retried["ReservationId"] == run["ReservationId"] and \
     sorted(i["InstanceId"] for i in retried["Instances"]) == sorted(pair), (retried, run)
-more = a.run_instances(ImageId=image_id, MinCount=1, MaxCount=4)
+more = a.run_instances(ImageId=image_id, MinCount=1, MaxCount=4, SecurityGroups=["ec2-web"])
 four = [i["InstanceId"] for i in more["Instances"]]
 assert len(four) == 4 and all(i["InstanceType"] == flavor for i in more["Instances"]), more
 everyone = pair + four
 a.get_waiter("instance_running").wait(InstanceIds=everyone, WaiterConfig=fast)
 step(f"run-instances: reservation {run['ReservationId']} of 2 (ClientToken retry answers the same), "
-     f"4 more with the default instance type; instance_running waiter")
+     f"4 more with the default instance type and a group by name; instance_running waiter")
 
 described = a.describe_instances(InstanceIds=pair)["Reservations"]
 assert len(described) == 1 and described[0]["ReservationId"] == run["ReservationId"], described
@@ -194,6 +194,8 @@ assert described_ids(**by("instance-type", flavor)) == sorted(everyone)
 assert described_ids(**by("image-id", image_id)) == sorted(everyone)
 assert described_ids(**by("availability-zone", zone)) == sorted(everyone)
 assert described_ids(**by("instance-id", pair[1])) == [pair[1]]
+assert described_ids(**by("instance.group-name", "ec2-web")) == sorted(everyone)
+assert described_ids(**by("instance.group-id", group_id)) == sorted(everyone)
 assert described_ids(**by("instance-id", "i-*")) == sorted(everyone)
 assert described_ids(Filters=[{"Name": "key-name", "Values": ["ec2-key"]},
                               {"Name": "instance-id", "Values": [pair[0], four[0]]}]) == [pair[0]]
@@ -206,7 +208,8 @@ for p in pages:
 expect_error("InvalidParameterValue", a.describe_instances, MaxResults=5, NextToken="not-a-token")
 expect_error("InvalidParameterValue", a.describe_instances, **by("no-such-filter", "x"))
 step("describe-instances: one reservation per run, state codes, filters (reservation-id, key-name, "
-     "instance-state-name/-code, instance-type, image-id, availability-zone, instance-id), MaxResults/NextToken")
+     "instance-state-name/-code, instance-type, image-id, availability-zone, instance-id, instance.group-name/-id), "
+     "MaxResults/NextToken")
 
 e = expect_error("InvalidInstanceID.NotFound", a.describe_instances, InstanceIds=["i-" + "0" * 32])
 assert e.response["ResponseMetadata"]["HTTPStatusCode"] == 400, e.response
