@@ -199,6 +199,8 @@ TEST_CASE("boto3 drives the EC2 front: key pairs, images, security groups, insta
   INFO(result.output);
   INFO("ec2-api log tail:\n" + ec2.log_tail(30));
   CHECK(result.status == 0);
+  // RunInstances' UserData (base64 from boto3) reached the config drive, decoded.
+  CHECK(agent.user_data_seen().count("#!/bin/sh\necho hello from user data\n") == 1);
   CHECK(ec2.log_text().find(a_secret) == std::string::npos);
   CHECK(identity.log_text().find(a_secret) == std::string::npos);
   fs::remove_all(dir);

@@ -52,6 +52,11 @@ std::string FakeComputeAgent::console_text(const std::string& hostname) {
   return "[    0.000000] Linux version 6.1.0 (fake guest of the EC2 suite)\n" + hostname + " login: \n";
 }
 
+std::set<std::string> FakeComputeAgent::user_data_seen() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return user_data_;
+}
+
 void FakeComputeAgent::loop() {
   while (!stop_) {
     v1::HeartbeatRequest beat;
@@ -76,6 +81,10 @@ void FakeComputeAgent::reconcile(const v1::InstanceSpec& spec) {
   }
   if (spec.vm_state() == v1::VM_STATE_BUILD) {
     if (spec.task_state() != v1::TASK_STATE_SPAWNING) return;  // ports not made yet
+    if (spec.config_drive().has_user_data()) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      user_data_.insert(spec.config_drive().user_data());
+    }
     std::string console = console_text(spec.hostname());
     report(id, v1::INSTANCE_EVENT_SPAWNED, v1::POWER_STATE_RUNNING, 0, &console);
     for (const auto& port : spec.ports()) {

@@ -9,6 +9,8 @@
 #include <atomic>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -30,6 +32,8 @@ class FakeComputeAgent {
 
   // What the pretend guest prints on its serial console.
   static std::string console_text(const std::string& hostname);
+  // The user data of every instance spawned here, as compute put it on the config drive.
+  std::set<std::string> user_data_seen() const;
 
  private:
   void loop();
@@ -41,6 +45,8 @@ class FakeComputeAgent {
   std::unique_ptr<cloud::network::v1::NetworkAgent::Stub> network_;
   std::string token_, host_, zone_;
   std::map<std::string, uint64_t> rebooted_;  // instance -> last reboot generation applied
+  mutable std::mutex mutex_;
+  std::set<std::string> user_data_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };
