@@ -8,7 +8,8 @@
 // identity.{url, service_user, service_password, service_project}, bus.url (revocations),
 // compute.url, image.url, network.url (else the catalog's),
 // ec2.{region (RegionOne), public_url (http://<listen>/), availability_zones (nova, comma-separated),
-// threads (8), max_body_bytes (1048576), read_timeout (30 s)}, tls.*, log.{level, format}.
+// threads (8), max_body_bytes (1048576), read_timeout (30 s), default_instance_type (m1.small),
+// terminated_visible_seconds (3600)}, tls.*, log.{level, format}.
 #include <sstream>
 
 #include "common/http/server.h"
@@ -41,6 +42,9 @@ int run(const Config& config) {
   settings.endpoint_url = config.get("ec2.public_url", "http://" + runtime.listen_address() + "/");
   settings.availability_zones = comma_list(config.get("ec2.availability_zones", "nova"));
   if (settings.availability_zones.empty()) throw std::invalid_argument("ec2.availability_zones names no zone");
+  settings.default_instance_type = config.get("ec2.default_instance_type", settings.default_instance_type);
+  settings.terminated_visible_seconds =
+      config.get_seconds("ec2.terminated_visible_seconds", std::chrono::seconds(settings.terminated_visible_seconds)).count();
 
   ec2::Backends backends;
   backends.compute = cloud::compute::v1::Compute::NewStub(runtime.channel_to("compute"));

@@ -1,9 +1,16 @@
 #!/usr/bin/python3
 """The EC2 front through Debian's unmodified boto3 (run by boto3_test.cpp, which starts the
 cloud and sets EC2_URL, EC2_REGION, A_KEY/A_SECRET/A_PROJECT, B_KEY/B_SECRET, EC2_FLAVOR,
-EC2_IMAGE_NAME, EC2_TMP). One line per step; exits non-zero at the first failure."""
+EC2_IMAGE_NAME, EC2_TMP, EC2_TERMINATED_VISIBLE_SECONDS). One line per step; exits non-zero
+at the first failure.
+
+The instances are real to compute (scheduler, state machine, ports, floating IPs) but run on a
+pretend hypervisor (tests/ec2-api/fake_compute_agent.h): no guest boots, nothing is pinged or
+reached over SSH here; the console text is the fake agent's."""
 import datetime
 import os
+import time
+import uuid
 import subprocess
 import sys
 import urllib.request
@@ -130,6 +137,188 @@ assert all(g["GroupId"] != group_id for g in b.describe_security_groups()["Secur
 assert a.describe_security_groups(GroupIds=[group_id])["SecurityGroups"], "A's group must survive B's attempts"
 step("tenant wall: project B's key neither sees nor changes A's key pair and group")
 
+# ---- instances: run (two in one reservation, then four with the default type), waiters
+image_id = images[0]["ImageId"]
+flavor = os.environ["EC2_FLAVOR"]
+fast = {"Delay": 1, "MaxAttempts": 40}
+zone = zones[0]["ZoneName"]
+token = str(uuid.uuid4())
+launch = dict(ImageId=image_id, InstanceType=flavor, MinCount=2, MaxCount=2, KeyName="ec2-key",
+              SecurityGroupIds=[group_id], UserData="#!/bin/sh\necho hello from user data\n",
+              Placement={"AvailabilityZone": zone}, ClientToken=token)
+run = a.run_instances(**launch)
+pair = [i["InstanceId"] for i in run["Instances"]]
+assert run["ReservationId"].startswith("r-") and len(pair) == 2 and all(i.startswith("i-") for i in pair), run
+assert all(i["State"] == {"Code": 0, "Name": "pending"} for i in run["Instances"]), run["Instances"]
+assert sorted(i["AmiLaunchIndex"] for i in run["Instances"]) == [0, 1], run["Instances"]
+assert run["OwnerId"] == os.environ["A_PROJECT"], run
+retried = a.run_instances(**launch)
+assert retried["ReservationId"] == run["ReservationId"] and \
+    sorted(i["InstanceId"] for i in retried["Instances"]) == sorted(pair), (retried, run)
+more = a.run_instances(ImageId=image_id, MinCount=1, MaxCount=4, SecurityGroups=["ec2-web"])
+four = [i["InstanceId"] for i in more["Instances"]]
+assert len(four) == 4 and all(i["InstanceType"] == flavor for i in more["Instances"]), more
+everyone = pair + four
+a.get_waiter("instance_running").wait(InstanceIds=everyone, WaiterConfig=fast)
+step(f"run-instances: reservation {run['ReservationId']} of 2 (ClientToken retry answers the same), "
+     f"4 more with the default instance type and a group by name; instance_running waiter")
+
+described = a.describe_instances(InstanceIds=pair)["Reservations"]
+assert len(described) == 1 and described[0]["ReservationId"] == run["ReservationId"], described
+first = {i["InstanceId"]: i for i in described[0]["Instances"]}[pair[0]]
+assert first["State"] == {"Code": 16, "Name": "running"}, first
+assert first["KeyName"] == "ec2-key" and first["InstanceType"] == flavor and first["ImageId"] == image_id, first
+assert first["Placement"]["AvailabilityZone"] == zone, first
+assert first["PrivateIpAddress"].startswith("10.30.0."), first
+assert [g["GroupId"] for g in first["SecurityGroups"]] == [group_id], first
+
+
+def ids_of(reservations):
+    return sorted(i["InstanceId"] for r in reservations for i in r["Instances"])
+
+
+def described_ids(**kwargs):
+    return ids_of(a.describe_instances(**kwargs)["Reservations"])
+
+
+def by(name, *values):
+    return {"Filters": [{"Name": name, "Values": list(values)}]}
+
+
+assert described_ids() == sorted(everyone)
+assert described_ids(**by("reservation-id", run["ReservationId"])) == sorted(pair)
+assert described_ids(**by("key-name", "ec2-key")) == sorted(pair)
+assert described_ids(**by("instance-state-name", "running")) == sorted(everyone)
+assert described_ids(**by("instance-state-code", "80")) == []
+assert described_ids(**by("instance-type", flavor)) == sorted(everyone)
+assert described_ids(**by("image-id", image_id)) == sorted(everyone)
+assert described_ids(**by("availability-zone", zone)) == sorted(everyone)
+assert described_ids(**by("instance-id", pair[1])) == [pair[1]]
+assert described_ids(**by("instance.group-name", "ec2-web")) == sorted(everyone)
+assert described_ids(**by("instance.group-id", group_id)) == sorted(everyone)
+assert described_ids(**by("instance-id", "i-*")) == sorted(everyone)
+assert described_ids(Filters=[{"Name": "key-name", "Values": ["ec2-key"]},
+                              {"Name": "instance-id", "Values": [pair[0], four[0]]}]) == [pair[0]]
+pages = list(a.get_paginator("describe_instances").paginate(PaginationConfig={"PageSize": 5}))
+assert len(pages) == 2 and ids_of(r for p in pages for r in p["Reservations"]) == sorted(everyone), pages
+assert sum(len(r["Instances"]) for r in pages[0]["Reservations"]) == 5 and "NextToken" in pages[0], pages[0]
+for p in pages:
+    on_page = [r["ReservationId"] for r in p["Reservations"]]
+    assert len(on_page) == len(set(on_page)), f"one reservation's instances are listed together: {on_page}"
+expect_error("InvalidParameterValue", a.describe_instances, MaxResults=5, NextToken="not-a-token")
+expect_error("InvalidParameterValue", a.describe_instances, **by("no-such-filter", "x"))
+step("describe-instances: one reservation per run, state codes, filters (reservation-id, key-name, "
+     "instance-state-name/-code, instance-type, image-id, availability-zone, instance-id, instance.group-name/-id), "
+     "MaxResults/NextToken")
+
+e = expect_error("InvalidInstanceID.NotFound", a.describe_instances, InstanceIds=["i-" + "0" * 32])
+assert e.response["ResponseMetadata"]["HTTPStatusCode"] == 400, e.response
+expect_error("InvalidInstanceID.Malformed", a.describe_instances, InstanceIds=["i-12345"])
+expect_error("InvalidInstanceID.Malformed", a.stop_instances, InstanceIds=["vol-" + "0" * 32])
+expect_error("InvalidAMIID.NotFound", a.run_instances, ImageId="ami-" + "0" * 32, MinCount=1, MaxCount=1)
+expect_error("InvalidParameterValue", a.run_instances, ImageId=image_id, InstanceType="no.such.type",
+             MinCount=1, MaxCount=1)
+expect_error("InvalidKeyPair.NotFound", a.run_instances, ImageId=image_id, KeyName="no-such-key", MinCount=1, MaxCount=1)
+expect_error("InvalidGroup.NotFound", a.run_instances, ImageId=image_id, SecurityGroupIds=["sg-" + "0" * 32],
+             MinCount=1, MaxCount=1)
+expect_error("InvalidParameterValue", a.run_instances, ImageId=image_id, MinCount=3, MaxCount=2)
+expect_error("InstanceLimitExceeded", a.run_instances, ImageId=image_id, MinCount=11, MaxCount=11)
+assert described_ids() == sorted(everyone), "a refused run makes nothing"
+# The project's quota (10 instances) leaves room for 4 of MaxCount=6: EC2 launches what fits.
+partial = [i["InstanceId"] for i in a.run_instances(ImageId=image_id, MinCount=1, MaxCount=6)["Instances"]]
+assert len(partial) == 4, partial
+a.terminate_instances(InstanceIds=partial)
+a.get_waiter("instance_terminated").wait(InstanceIds=partial, WaiterConfig=fast)
+step("instance errors: InvalidInstanceID.NotFound (400) and .Malformed, InvalidAMIID.NotFound, "
+     "InvalidParameterValue, InvalidKeyPair.NotFound, InvalidGroup.NotFound, InstanceLimitExceeded; "
+     "MinCount=1 MaxCount=6 launches the 4 that fit the quota")
+
+# ---- stop, start, reboot, status, console
+stopping = a.stop_instances(InstanceIds=[pair[0]])["StoppingInstances"][0]
+assert stopping["InstanceId"] == pair[0] and stopping["PreviousState"] == {"Code": 16, "Name": "running"} and \
+    stopping["CurrentState"]["Name"] in ("stopping", "stopped"), stopping
+a.get_waiter("instance_stopped").wait(InstanceIds=[pair[0]], WaiterConfig=fast)
+assert a.describe_instances(InstanceIds=[pair[0]])["Reservations"][0]["Instances"][0]["State"] == \
+    {"Code": 80, "Name": "stopped"}
+again = a.stop_instances(InstanceIds=[pair[0]])["StoppingInstances"][0]
+assert again["PreviousState"]["Name"] == "stopped" and again["CurrentState"]["Name"] == "stopped", again
+assert a.describe_instance_status(InstanceIds=[pair[0]])["InstanceStatuses"] == []
+status = a.describe_instance_status(InstanceIds=[pair[0]], IncludeAllInstances=True)["InstanceStatuses"][0]
+assert status["InstanceState"]["Name"] == "stopped" and status["InstanceStatus"]["Status"] == "not-applicable", status
+expect_error("IncorrectInstanceState", a.reboot_instances, InstanceIds=[pair[0]])
+starting = a.start_instances(InstanceIds=[pair[0]])["StartingInstances"][0]
+assert starting["PreviousState"] == {"Code": 80, "Name": "stopped"} and \
+    starting["CurrentState"]["Name"] in ("pending", "running"), starting
+a.get_waiter("instance_running").wait(InstanceIds=[pair[0]], WaiterConfig=fast)
+a.reboot_instances(InstanceIds=[pair[1]])
+a.get_waiter("instance_running").wait(InstanceIds=[pair[1]], WaiterConfig=fast)
+a.get_waiter("instance_status_ok").wait(InstanceIds=pair, WaiterConfig=fast)
+statuses = a.describe_instance_status()["InstanceStatuses"]
+assert sorted(s["InstanceId"] for s in statuses) == sorted(everyone), statuses
+console = a.get_console_output(InstanceId=pair[0])
+assert console["InstanceId"] == pair[0] and "login:" in console["Output"], console
+step("stop (stopping -> instance_stopped waiter -> 80 stopped; again: no change), start, reboot, "
+     "describe-instance-status (instance_status_ok waiter), get-console-output (base64, decoded by boto3)")
+
+# ---- Elastic IPs
+allocation = a.allocate_address(Domain="vpc")
+assert allocation["AllocationId"].startswith("eipalloc-") and allocation["Domain"] == "vpc" and \
+    allocation["PublicIp"].startswith("203.0.113."), allocation
+association = a.associate_address(AllocationId=allocation["AllocationId"], InstanceId=pair[0])["AssociationId"]
+assert association.startswith("eipassoc-"), association
+address = a.describe_addresses(AllocationIds=[allocation["AllocationId"]])["Addresses"][0]
+assert address["InstanceId"] == pair[0] and address["AssociationId"] == association and \
+    address["PublicIp"] == allocation["PublicIp"] and address["PrivateIpAddress"] == first["PrivateIpAddress"], address
+assert [x["AllocationId"] for x in a.describe_addresses(**by("instance-id", pair[0]))["Addresses"]] == \
+    [allocation["AllocationId"]]
+assert a.describe_addresses(**by("instance-id", pair[1]))["Addresses"] == []
+assert a.describe_addresses(PublicIps=[allocation["PublicIp"]])["Addresses"][0]["AssociationId"] == association
+shown = a.describe_instances(InstanceIds=[pair[0]])["Reservations"][0]["Instances"][0]
+assert shown.get("PublicIpAddress") == allocation["PublicIp"], shown
+assert described_ids(**by("ip-address", allocation["PublicIp"])) == [pair[0]]
+expect_error("InvalidIPAddress.InUse", a.release_address, AllocationId=allocation["AllocationId"])
+expect_error("Resource.AlreadyAssociated", a.associate_address, AllocationId=allocation["AllocationId"],
+             InstanceId=pair[1])
+expect_error("InvalidAllocationID.NotFound", a.associate_address, AllocationId="eipalloc-" + "0" * 32,
+             InstanceId=pair[0])
+expect_error("InvalidAllocationID.NotFound", a.describe_addresses, AllocationIds=["eipalloc-" + "0" * 32])
+step(f"Elastic IP {allocation['PublicIp']}: allocate, associate with {pair[0]} ({association}), describe by id, "
+     "filter and public ip, shown on the instance; InUse and AlreadyAssociated codes")
+
+# ---- tenant wall: project B sees and changes none of A's instances and addresses
+assert b.describe_instances()["Reservations"] == []
+expect_error("InvalidInstanceID.NotFound", b.describe_instances, InstanceIds=[pair[0]])
+expect_error("InvalidInstanceID.NotFound", b.stop_instances, InstanceIds=[pair[0]])
+expect_error("InvalidInstanceID.NotFound", b.terminate_instances, InstanceIds=[pair[0]])
+expect_error("InvalidInstanceID.NotFound", b.get_console_output, InstanceId=pair[0])
+assert b.describe_addresses()["Addresses"] == []
+expect_error("InvalidAllocationID.NotFound", b.describe_addresses, AllocationIds=[allocation["AllocationId"]])
+expect_error("InvalidAllocationID.NotFound", b.release_address, AllocationId=allocation["AllocationId"])
+expect_error("InvalidAssociationID.NotFound", b.disassociate_address, AssociationId=association)
+assert a.describe_instances(InstanceIds=[pair[0]])["Reservations"][0]["Instances"][0]["State"]["Name"] == "running"
+assert a.describe_addresses(AllocationIds=[allocation["AllocationId"]])["Addresses"][0]["AssociationId"] == association
+step("tenant wall: project B neither sees nor stops, terminates, reads or re-homes A's instances and address")
+
+a.disassociate_address(AssociationId=association)
+expect_error("InvalidAssociationID.NotFound", a.disassociate_address, AssociationId=association)
+assert "AssociationId" not in a.describe_addresses(AllocationIds=[allocation["AllocationId"]])["Addresses"][0]
+a.release_address(AllocationId=allocation["AllocationId"])
+expect_error("InvalidAllocationID.NotFound", a.release_address, AllocationId=allocation["AllocationId"])
+assert a.describe_addresses()["Addresses"] == []
+step("Elastic IP disassociated (the association id is gone with it) and released")
+
+# ---- terminate
+terminating = a.terminate_instances(InstanceIds=everyone)["TerminatingInstances"]
+assert sorted(t["InstanceId"] for t in terminating) == sorted(everyone), terminating
+assert all(t["PreviousState"]["Name"] == "running" and
+           t["CurrentState"]["Name"] in ("shutting-down", "terminated") for t in terminating), terminating
+a.get_waiter("instance_terminated").wait(InstanceIds=everyone, WaiterConfig=fast)
+terminated_at = time.monotonic()
+assert set(everyone) <= set(described_ids(**by("instance-state-name", "terminated")))
+again = a.terminate_instances(InstanceIds=[pair[0]])["TerminatingInstances"][0]
+assert again["PreviousState"]["Code"] == 48 and again["CurrentState"]["Code"] == 48, again
+step("terminate-instances (shutting-down, instance_terminated waiter; terminated ones stay visible a while)")
+
 # ---- authentication and protocol errors
 expect_error("SignatureDoesNotMatch", client(os.environ["A_KEY"], os.environ["A_SECRET"] + "x").describe_regions)
 expect_error("AuthFailure", client("STKAAAAAAAAAAAAAAAAA", "secret").describe_regions)
@@ -154,4 +343,10 @@ a.delete_key_pair(KeyName="ec2-key")
 a.delete_key_pair(KeyPairId=imported["KeyPairId"])
 assert a.describe_key_pairs()["KeyPairs"] == []
 step("teardown: rule revoked, group and key pairs deleted, nothing left")
+
+# ---- terminated instances go away after ec2.terminated_visible_seconds
+time.sleep(max(0.0, terminated_at + float(os.environ["EC2_TERMINATED_VISIBLE_SECONDS"]) + 1 - time.monotonic()))
+assert a.describe_instances()["Reservations"] == []
+expect_error("InvalidInstanceID.NotFound", a.describe_instances, InstanceIds=[pair[0]])
+step("terminated instances are gone after the visibility window: NotFound, as on EC2")
 sys.exit(0)

@@ -110,3 +110,35 @@ TEST_CASE("the health probe answers without a signature") {
   http::Request probe(boost::beast::http::verb::get, "/healthz", 11);
   CHECK(f.handler.handle(probe).result() == http::Status::ok);
 }
+
+TEST_CASE("instance and address requests that are wrong on their face are refused before any service is called") {
+  Fixture f;  // no backends at all: a call to one would crash the test
+  f.verifier.answer.set_refusal(idv1::VerifySignatureResponse::REFUSAL_NONE);
+  auto code = [&](const std::string& form) {
+    auto body = f.handler.handle(signed_post(form)).body();
+    auto begin = body.find("<Code>");
+    return begin == std::string::npos ? std::string("(none)") : body.substr(begin + 6, body.find("</Code>") - begin - 6);
+  };
+  CHECK(code("Action=RunInstances&MinCount=1&MaxCount=1") == "MissingParameter");
+  CHECK(code("Action=RunInstances&ImageId=ami-1&MinCount=1&MaxCount=1") == "InvalidAMIID.Malformed");
+  CHECK(code("Action=RunInstances&ImageId=ami-0f1e2d3c4b5a69788796a5b4c3d2e1f0&MaxCount=1") == "MissingParameter");
+  CHECK(code("Action=RunInstances&ImageId=ami-0f1e2d3c4b5a69788796a5b4c3d2e1f0&MinCount=2&MaxCount=1") ==
+        "InvalidParameterValue");
+  CHECK(code("Action=RunInstances&ImageId=ami-0f1e2d3c4b5a69788796a5b4c3d2e1f0&MinCount=1&MaxCount=1"
+             "&SecurityGroupId.1=web") == "InvalidGroupId.Malformed");
+  CHECK(code("Action=RunInstances&ImageId=ami-0f1e2d3c4b5a69788796a5b4c3d2e1f0&MinCount=1&MaxCount=1"
+             "&Placement.AvailabilityZone=mars") == "InvalidParameterValue");
+  CHECK(code("Action=DescribeInstances&InstanceId.1=i-123") == "InvalidInstanceID.Malformed");
+  CHECK(code("Action=DescribeInstances&InstanceId.1=i-0f1e2d3c4b5a69788796a5b4c3d2e1f0&MaxResults=5") ==
+        "InvalidParameterCombination");
+  CHECK(code("Action=DescribeInstances&Filter.1.Name=tag:Name&Filter.1.Value.1=x") == "InvalidParameterValue");
+  CHECK(code("Action=StopInstances") == "MissingParameter");
+  CHECK(code("Action=TerminateInstances&InstanceId.1=vol-0f1e2d3c4b5a69788796a5b4c3d2e1f0") ==
+        "InvalidInstanceID.Malformed");
+  CHECK(code("Action=GetConsoleOutput") == "MissingParameter");
+  CHECK(code("Action=AssociateAddress&AllocationId=eipalloc-1&InstanceId=i-1") == "InvalidAllocationID.Malformed");
+  CHECK(code("Action=DisassociateAddress&AssociationId=eipassoc-1") == "InvalidAssociationID.Malformed");
+  CHECK(code("Action=ReleaseAddress") == "MissingParameter");
+  CHECK(code("Action=AllocateAddress&Domain=mars") == "InvalidParameterValue");
+  CHECK(code("Action=DescribeAddresses&AllocationId.1=eipalloc-x") == "InvalidAllocationID.Malformed");
+}

@@ -19,6 +19,19 @@ Actions::Actions(const Backends& backends, Ec2Settings settings) : backends_(bac
       {"DeleteSecurityGroup", &Actions::delete_security_group},
       {"AuthorizeSecurityGroupIngress", &Actions::authorize_security_group_ingress},
       {"RevokeSecurityGroupIngress", &Actions::revoke_security_group_ingress},
+      {"RunInstances", &Actions::run_instances},
+      {"DescribeInstances", &Actions::describe_instances},
+      {"DescribeInstanceStatus", &Actions::describe_instance_status},
+      {"StartInstances", &Actions::start_instances},
+      {"StopInstances", &Actions::stop_instances},
+      {"RebootInstances", &Actions::reboot_instances},
+      {"TerminateInstances", &Actions::terminate_instances},
+      {"GetConsoleOutput", &Actions::get_console_output},
+      {"AllocateAddress", &Actions::allocate_address},
+      {"AssociateAddress", &Actions::associate_address},
+      {"DisassociateAddress", &Actions::disassociate_address},
+      {"ReleaseAddress", &Actions::release_address},
+      {"DescribeAddresses", &Actions::describe_addresses},
   };
 }
 

@@ -2,6 +2,7 @@
 // The EC2 actions this front implements, each a function from the request's parameters to
 // the response document, calling the services with the caller's token. An action name that
 // is not here is answered InvalidAction by the handler.
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <string>
@@ -17,6 +18,11 @@ struct Ec2Settings {
   std::string region = "RegionOne";
   std::string endpoint_url = "http://127.0.0.1:8788/";  // what DescribeRegions answers
   std::vector<std::string> availability_zones = {"nova"};
+  // RunInstances without InstanceType launches this flavor (EC2's own default is m1.small).
+  std::string default_instance_type = "m1.small";
+  // How long a terminated instance stays in DescribeInstances (EC2: about an hour), so
+  // waiters and scripts see `terminated` rather than NotFound.
+  int64_t terminated_visible_seconds = 3600;
 };
 
 // Who is asking: the token identity issued for the request's access key.
@@ -60,6 +66,19 @@ class Actions {
   void authorize_security_group_ingress(const ActionContext& c) const;
   void revoke_security_group_ingress(const ActionContext& c) const;
   void change_ingress(const ActionContext& c, bool authorize) const;
+  void run_instances(const ActionContext& c) const;
+  void describe_instances(const ActionContext& c) const;
+  void describe_instance_status(const ActionContext& c) const;
+  void start_instances(const ActionContext& c) const;
+  void stop_instances(const ActionContext& c) const;
+  void reboot_instances(const ActionContext& c) const;
+  void terminate_instances(const ActionContext& c) const;
+  void get_console_output(const ActionContext& c) const;
+  void allocate_address(const ActionContext& c) const;
+  void associate_address(const ActionContext& c) const;
+  void disassociate_address(const ActionContext& c) const;
+  void release_address(const ActionContext& c) const;
+  void describe_addresses(const ActionContext& c) const;
 
   const Backends& backends_;
   Ec2Settings settings_;
