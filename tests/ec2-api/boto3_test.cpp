@@ -15,8 +15,7 @@
 #include <fstream>
 
 #include <grpcpp/grpcpp.h>
-#include <sodium.h>
-
+#include "common/auth/digest.h"
 #include "common/process/run.h"
 #include "compute/v1/compute.grpc.pb.h"
 #include "image/v1/image.grpc.pb.h"
@@ -49,18 +48,6 @@ std::pair<std::string, std::string> access_key(const test_support::IdentitySetup
   return {created.key().access_key_id(), created.secret()};
 }
 
-std::string sha256_hex(const std::string& bytes) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size());
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : digest) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-  }
-  return out;
-}
-
 // A few bytes, so the image turns active and servers may boot from it.
 void upload(cloud::image::v1::Images::Stub& images, const std::string& token, const std::string& image_id) {
   std::string bytes(4096, 'x');
@@ -72,7 +59,7 @@ void upload(cloud::image::v1::Images::Stub& images, const std::string& token, co
   cloud::image::v1::UploadRequest message;
   message.mutable_start()->set_image(image_id);
   message.mutable_start()->set_size(bytes.size());
-  message.mutable_start()->set_sha256(sha256_hex(bytes));
+  message.mutable_start()->set_sha256(auth::sha256_hex(bytes));
   stream->Write(message);
   message.set_data(bytes);
   stream->Write(message);

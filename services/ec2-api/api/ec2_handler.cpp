@@ -2,8 +2,7 @@
 
 #include <chrono>
 
-#include <sodium.h>
-
+#include "common/auth/digest.h"
 #include "common/auth/token.h"
 #include "services/ec2-api/domain/authorization.h"
 #include "services/ec2-api/domain/ec2_error.h"
@@ -14,18 +13,6 @@ namespace {
 
 namespace beast_http = boost::beast::http;
 namespace idv1 = cloud::identity::v1;
-
-std::string sha256_hex(const std::string& data) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : digest) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-  }
-  return out;
-}
 
 std::string lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -69,7 +56,7 @@ Requester Ec2Handler::authenticate(const http::Request& request, const std::stri
         h->set_value(std::string(field.value()));
       }
   for (const auto& name : auth->signed_headers) v.add_signed_headers(name);
-  v.set_payload_sha256(sha256_hex(request.body()));
+  v.set_payload_sha256(auth::sha256_hex(request.body()));
   v.set_amz_date(std::string(amz_date->value()));
   v.set_credential_scope(auth->credential_scope);
   v.set_signature(auth->signature);

@@ -68,24 +68,6 @@ bool all_digits(const std::string& text) {
 
 }  // namespace
 
-std::string hex(const std::string& bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(digits[c >> 4]);
-    out.push_back(digits[c & 15]);
-  }
-  return out;
-}
-
-std::string sha256_hex(const std::string& data) {
-  std::string digest(crypto_hash_sha256_BYTES, '\0');
-  crypto_hash_sha256(reinterpret_cast<unsigned char*>(digest.data()),
-                     reinterpret_cast<const unsigned char*>(data.data()), data.size());
-  return hex(digest);
-}
-
 std::optional<CredentialScope> parse_credential_scope(const std::string& text) {
   std::vector<std::string> parts;
   size_t start = 0;

@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "common/auth/digest.h"
+
 namespace stratus::identity::sigv4 {
 
 inline constexpr const char* kAlgorithm = "AWS4-HMAC-SHA256";
@@ -60,7 +62,7 @@ enum class Verdict { Valid, Malformed, Expired, SignatureMismatch };
 Verdict verify(const SignedRequest& request, const std::string& signature_hex, const std::string& secret,
                int64_t now, std::string* problem = nullptr);
 
-std::string hex(const std::string& bytes);
-std::string sha256_hex(const std::string& data);
+using auth::hex;
+using auth::sha256_hex;
 
 }  // namespace stratus::identity::sigv4
