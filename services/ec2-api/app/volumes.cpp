@@ -317,8 +317,12 @@ void Actions::attach_volume(const ActionContext& c) const {
     throw Ec2Error("VolumeInUse", volume_id + " is already attached to an instance (" +
                                       to_ec2_id(IdKind::Instance, volume.attachment().instance_id()) + ")");
   std::string state = volume_state(status_name(volume));
-  if (state != "available") throw Ec2Error("IncorrectState", "The volume '" + volume_id + "' is '" + state + "', not 'available'");
+  if (state != "available")
+    throw Ec2Error("IncorrectState", volume_id + " is not 'available' (it is '" + state + "').");
   auto server = require_instances(backends_, {instance_id}, c.requester.token, settings_.terminated_visible_seconds).front();
+  // A terminated instance is still listed for a while; compute no longer has it to attach to.
+  if (server.vm_state() == v1::VM_STATE_DELETED)
+    throw Ec2Error("IncorrectState", "Instance '" + instance_id + "' is not 'running' (it is terminated).");
 
   v1::AttachVolumeRequest request;
   request.set_server(server.id());
