@@ -186,6 +186,9 @@ url = 127.0.0.1:7200
 
 [network]
 url = 127.0.0.1:7300
+
+[block-storage]
+url = 127.0.0.1:7400
 EOC
 }
 

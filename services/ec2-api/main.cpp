@@ -6,7 +6,7 @@
 //
 // Settings (file or STRATUS_* environment): server.listen (127.0.0.1:8788, HTTP),
 // identity.{url, service_user, service_password, service_project}, bus.url (revocations),
-// compute.url, image.url, network.url (else the catalog's),
+// compute.url, image.url, network.url, block-storage.url (else the catalog's),
 // ec2.{region (RegionOne), public_url (http://<listen>/), availability_zones (nova, comma-separated),
 // threads (8), max_body_bytes (1048576), read_timeout (30 s), default_instance_type (m1.small),
 // terminated_visible_seconds (3600)}, tls.*, log.{level, format}.
@@ -50,6 +50,7 @@ int run(const Config& config) {
   backends.compute = cloud::compute::v1::Compute::NewStub(runtime.channel_to("compute"));
   backends.images = cloud::image::v1::Images::NewStub(runtime.channel_to("image"));
   backends.network = cloud::network::v1::Network::NewStub(runtime.channel_to("network"));
+  backends.block_storage = cloud::block_storage::v1::BlockStorage::NewStub(runtime.channel_to("block-storage"));
   ec2::Actions actions(backends, settings);
   ec2::IdentitySignatureVerifier verifier(runtime.identity());
   ec2::Ec2Handler handler(actions, verifier, settings.region, runtime.logger().child("api"));

@@ -3,11 +3,13 @@
 // for Elastic IPs, an active image, and one hypervisor host played by FakeComputeAgent, then
 // runs journey.py against the front.
 //
-// What is real: identity (SigV4), image, network, compute (scheduler, state machine, claims,
-// ports, floating IPs, console log store) and the EC2 front, on PostgreSQL and RabbitMQ.
+// What is real: identity (SigV4), image, network, block storage (qcow2 files made by
+// qemu-img), compute (scheduler, state machine, claims, ports, floating IPs, console log
+// store, volume attachments) and the EC2 front, on PostgreSQL and RabbitMQ.
 // What is pretend: the hypervisor. No libvirt domain runs; the fake agent reports what a
 // compute agent and a network agent would (spawned, ports ACTIVE, stopped, started, rebooted,
-// deleted, a console line), through their real agent APIs. No packet reaches a guest.
+// deleted, a console line, volumes connected and disconnected), through their real agent
+// APIs. No packet reaches a guest, no guest reads a volume.
 #include <catch2/catch.hpp>
 
 #include <cstdlib>
@@ -92,10 +94,12 @@ void make_network(cloud::network::v1::Network::Stub& network, const std::string&
 
 }  // namespace
 
-TEST_CASE("boto3 drives the EC2 front: key pairs, images, security groups, instances, Elastic IPs, errors and tenant walls") {
-  test_support::TestDatabase identity_db, image_db, network_db, compute_db;
+TEST_CASE("boto3 drives the EC2 front: key pairs, images, security groups, instances, Elastic IPs, volumes, snapshots, "
+          "errors and tenant walls") {
+  test_support::TestDatabase identity_db, image_db, network_db, block_storage_db, compute_db;
   fs::path dir = fs::temp_directory_path() / test_support::unique_name("stratus-ec2-test");
   fs::create_directories(dir / "images");
+  fs::create_directories(dir / "volumes");
   std::string ring = (dir / "credential-keys").string();
   std::ofstream(ring) << identity::CredentialKeys::generate_line("test-1") << "\n";
 
@@ -114,11 +118,14 @@ TEST_CASE("boto3 drives the EC2 front: key pairs, images, security groups, insta
   image_options.env["STRATUS_IMAGE_STORE_DIR"] = (dir / "images").string();
   test_support::ServiceProcess image(image_options);
   test_support::ServiceProcess network(service(STRATUS_NETWORK_BIN, network_db.url()));
+  auto block_storage_options = service(STRATUS_BLOCK_STORAGE_BIN, block_storage_db.url());
+  block_storage_options.env["STRATUS_BLOCK_STORAGE_VOLUMES_PATH"] = (dir / "volumes").string();
+  block_storage_options.env["STRATUS_IMAGE_URL"] = image.address();
+  test_support::ServiceProcess block_storage(block_storage_options);
   auto compute_options = service(STRATUS_COMPUTE_BIN, compute_db.url());
   compute_options.env["STRATUS_IMAGE_URL"] = image.address();
   compute_options.env["STRATUS_NETWORK_URL"] = network.address();
-  // No volumes in this slice of the front: compute's block-storage peer is never called.
-  compute_options.env["STRATUS_BLOCK_STORAGE_URL"] = "127.0.0.1:1";
+  compute_options.env["STRATUS_BLOCK_STORAGE_URL"] = block_storage.address();
   compute_options.env["STRATUS_COMPUTE_RECONCILE_INTERVAL"] = "1";
   // journey.py counts on it: 6 instances leave room for 4 of MaxCount=6, none for MinCount=11.
   compute_options.env["STRATUS_COMPUTE_QUOTA_INSTANCES"] = "10";
@@ -128,6 +135,7 @@ TEST_CASE("boto3 drives the EC2 front: key pairs, images, security groups, insta
   ec2_options.env["STRATUS_COMPUTE_URL"] = compute.address();
   ec2_options.env["STRATUS_IMAGE_URL"] = image.address();
   ec2_options.env["STRATUS_NETWORK_URL"] = network.address();
+  ec2_options.env["STRATUS_BLOCK_STORAGE_URL"] = block_storage.address();
   // Short, so the journey also sees a terminated instance go away.
   ec2_options.env["STRATUS_EC2_TERMINATED_VISIBLE_SECONDS"] = "10";
   test_support::IdentitySetup setup(identity.address());
@@ -188,6 +196,10 @@ TEST_CASE("boto3 drives the EC2 front: key pairs, images, security groups, insta
   CHECK(result.status == 0);
   // RunInstances' UserData (base64 from boto3) reached the config drive, decoded.
   CHECK(agent.user_data_seen().count("#!/bin/sh\necho hello from user data\n") == 1);
+  // AttachVolume reached the host as a qcow2 file of block storage's, where the spec said.
+  auto attached = agent.volume_files_attached();
+  CHECK_FALSE(attached.empty());
+  for (const auto& file : attached) CHECK(fs::path(file).parent_path() == dir / "volumes");
   CHECK(ec2.log_text().find(a_secret) == std::string::npos);
   CHECK(identity.log_text().find(a_secret) == std::string::npos);
   fs::remove_all(dir);

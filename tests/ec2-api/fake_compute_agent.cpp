@@ -1,6 +1,7 @@
 #include "tests/ec2-api/fake_compute_agent.h"
 
 #include <chrono>
+#include <filesystem>
 #include <stdexcept>
 
 namespace stratus::ec2_test {
@@ -57,6 +58,11 @@ std::set<std::string> FakeComputeAgent::user_data_seen() const {
   return user_data_;
 }
 
+std::set<std::string> FakeComputeAgent::volume_files_attached() const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  return volume_files_;
+}
+
 void FakeComputeAgent::loop() {
   while (!stop_) {
     v1::HeartbeatRequest beat;
@@ -77,6 +83,7 @@ void FakeComputeAgent::reconcile(const v1::InstanceSpec& spec) {
   if (spec.deleted()) {
     report(id, v1::INSTANCE_EVENT_DELETED, v1::POWER_STATE_NOSTATE);
     rebooted_.erase(id);
+    disks_.erase(id);
     return;
   }
   if (spec.vm_state() == v1::VM_STATE_BUILD) {
@@ -105,6 +112,47 @@ void FakeComputeAgent::reconcile(const v1::InstanceSpec& spec) {
     report(id, v1::INSTANCE_EVENT_REBOOTED, v1::POWER_STATE_RUNNING, spec.reboot_generation());
     rebooted_[id] = spec.reboot_generation();
   }
+  reconcile_volumes(spec);
+}
+
+// What the real agent's plan_volumes does, on a pretend domain: connect what is ATTACHING (or
+// ATTACHED but missing), take off what is DETACHING or no longer listed, report each.
+void FakeComputeAgent::reconcile_volumes(const v1::InstanceSpec& spec) {
+  const std::string& id = spec.instance_id();
+  auto& disks = disks_[id];
+  std::set<std::string> listed;
+  for (const auto& v : spec.volumes()) {
+    listed.insert(v.volume_id());
+    if (v.status() == v1::ATTACHMENT_STATUS_DETACHING) {
+      disks.erase(v.volume_id());
+      report_volume(id, v.volume_id(), v1::VOLUME_EVENT_DETACHED);
+      continue;
+    }
+    if (!disks.count(v.volume_id())) {
+      // libvirt would open this file: it must be where block storage said it is.
+      if (v.driver() != "file" || !std::filesystem::is_regular_file(v.path())) {
+        report_volume(id, v.volume_id(), v1::VOLUME_EVENT_ATTACH_FAILED,
+                      "no volume file at " + v.path() + " (driver " + v.driver() + ")");
+        continue;
+      }
+      disks.insert(v.volume_id());
+      std::lock_guard<std::mutex> lock(mutex_);
+      volume_files_.insert(v.path());
+    }
+    if (v.status() == v1::ATTACHMENT_STATUS_ATTACHING) report_volume(id, v.volume_id(), v1::VOLUME_EVENT_ATTACHED);
+  }
+  for (auto it = disks.begin(); it != disks.end();) it = listed.count(*it) ? std::next(it) : disks.erase(it);
+}
+
+void FakeComputeAgent::report_volume(const std::string& instance_id, const std::string& volume_id, v1::VolumeEvent event,
+                                     const std::string& fault) {
+  v1::ReportVolumeRequest request;
+  request.set_instance_id(instance_id);
+  request.set_volume_id(volume_id);
+  request.set_event(event);
+  request.set_fault_message(fault);
+  google::protobuf::Empty empty;
+  invoke(*compute_, &v1::ComputeAgent::Stub::ReportVolume, request, &empty, token_);
 }
 
 void FakeComputeAgent::report(const std::string& instance_id, v1::InstanceEvent event, v1::PowerState power,

@@ -4,8 +4,11 @@
 // ComputeAgent API, heartbeats, and every few hundred milliseconds does what a real agent's
 // resync does: reads ListInstancesOnHost and reports what a hypervisor would have done
 // (spawned with a console line, stopped, started, rebooted, deleted), and reports the ports
-// of a spawning instance ACTIVE as the host's network agent would. The states the EC2 front
-// shows therefore come from compute's own state machine; only the hypervisor is pretend.
+// of a spawning instance ACTIVE as the host's network agent would, and connects and
+// disconnects the volumes the spec lists (their qcow2 file must be where block storage said,
+// as libvirt would need it) and reports them attached or detached. The states the EC2 front
+// shows therefore come from compute's and block storage's own state machines; only the
+// hypervisor is pretend.
 #include <atomic>
 #include <map>
 #include <memory>
@@ -34,10 +37,15 @@ class FakeComputeAgent {
   static std::string console_text(const std::string& hostname);
   // The user data of every instance spawned here, as compute put it on the config drive.
   std::set<std::string> user_data_seen() const;
+  // The files of every volume connected to a pretend domain here.
+  std::set<std::string> volume_files_attached() const;
 
  private:
   void loop();
   void reconcile(const cloud::compute::v1::InstanceSpec& spec);
+  void reconcile_volumes(const cloud::compute::v1::InstanceSpec& spec);
+  void report_volume(const std::string& instance_id, const std::string& volume_id, cloud::compute::v1::VolumeEvent event,
+                     const std::string& fault = "");
   void report(const std::string& instance_id, cloud::compute::v1::InstanceEvent event, cloud::compute::v1::PowerState power,
               uint64_t reboot_generation = 0, const std::string* console = nullptr);
 
@@ -45,8 +53,10 @@ class FakeComputeAgent {
   std::unique_ptr<cloud::network::v1::NetworkAgent::Stub> network_;
   std::string token_, host_, zone_;
   std::map<std::string, uint64_t> rebooted_;  // instance -> last reboot generation applied
+  std::map<std::string, std::set<std::string>> disks_;  // instance -> volume ids on its pretend domain
   mutable std::mutex mutex_;
   std::set<std::string> user_data_;
+  std::set<std::string> volume_files_;
   std::atomic<bool> stop_{false};
   std::thread thread_;
 };

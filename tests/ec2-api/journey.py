@@ -6,7 +6,9 @@ at the first failure.
 
 The instances are real to compute (scheduler, state machine, ports, floating IPs) but run on a
 pretend hypervisor (tests/ec2-api/fake_compute_agent.h): no guest boots, nothing is pinged or
-reached over SSH here; the console text is the fake agent's."""
+reached over SSH here; the console text is the fake agent's. Volumes are real qcow2 files of
+block storage; the fake agent checks the file compute hands it exists and reports the disk
+connected, but no guest reads it."""
 import datetime
 import os
 import time
@@ -306,6 +308,161 @@ a.release_address(AllocationId=allocation["AllocationId"])
 expect_error("InvalidAllocationID.NotFound", a.release_address, AllocationId=allocation["AllocationId"])
 assert a.describe_addresses()["Addresses"] == []
 step("Elastic IP disassociated (the association id is gone with it) and released")
+
+# ---- volumes: create, describe (filters, paging), errors
+volume_id = a.create_volume(AvailabilityZone=zone, Size=1, VolumeType="gp2")["VolumeId"]
+created = a.describe_volumes(VolumeIds=[volume_id])["Volumes"][0]
+assert volume_id.startswith("vol-") and created["Size"] == 1 and created["AvailabilityZone"] == zone and \
+    created["VolumeType"] == "standard" and created["Attachments"] == [] and not created["Encrypted"], created
+a.get_waiter("volume_available").wait(VolumeIds=[volume_id], WaiterConfig=fast)
+volume_token = str(uuid.uuid4())
+extra = [a.create_volume(AvailabilityZone=zone, Size=2, ClientToken=f"{volume_token}-{n}")["VolumeId"] for n in range(5)]
+assert a.create_volume(AvailabilityZone=zone, Size=2, ClientToken=f"{volume_token}-0")["VolumeId"] == extra[0], \
+    "a ClientToken retry answers the first volume"
+all_volumes = sorted([volume_id] + extra)
+
+
+def volume_ids(**kwargs):
+    return sorted(v["VolumeId"] for v in a.describe_volumes(**kwargs)["Volumes"])
+
+
+def volume(volume_id):
+    return a.describe_volumes(VolumeIds=[volume_id])["Volumes"][0]
+
+
+assert volume_ids() == all_volumes
+assert volume_ids(**by("size", "2")) == sorted(extra)
+assert volume_ids(**by("status", "available")) == all_volumes
+assert volume_ids(**by("availability-zone", zone)) == all_volumes
+assert volume_ids(**by("volume-id", volume_id)) == [volume_id]
+assert volume_ids(**by("attachment.instance-id", pair[0])) == []
+volume_pages = list(a.get_paginator("describe_volumes").paginate(PaginationConfig={"PageSize": 5}))
+assert len(volume_pages) == 2 and len(volume_pages[0]["Volumes"]) == 5 and \
+    sorted(v["VolumeId"] for p in volume_pages for v in p["Volumes"]) == all_volumes, volume_pages
+expect_error("InvalidVolume.NotFound", a.describe_volumes, VolumeIds=["vol-" + "0" * 32])
+expect_error("InvalidVolumeID.Malformed", a.describe_volumes, VolumeIds=["vol-123"])
+expect_error("InvalidParameterValue", a.create_volume, AvailabilityZone=zone, Size=1, VolumeType="io1", Iops=3000)
+expect_error("InvalidParameterValue", a.create_volume, AvailabilityZone="mars", Size=1)
+expect_error("VolumeLimitExceeded", a.create_volume, AvailabilityZone=zone, Size=1000)  # the 1000 GiB quota
+assert volume_ids() == all_volumes, "a refused create makes nothing"
+step(f"create-volume {volume_id} (volume_available waiter; ClientToken retry answers the same) and 5 more; "
+     "describe-volumes by id, filters (size, status, availability-zone, volume-id, attachment.instance-id), "
+     "MaxResults/NextToken; NotFound, Malformed, InvalidParameterValue (io1, zone), VolumeLimitExceeded")
+
+# ---- attach to a running instance (the fake agent connects the qcow2 file and reports)
+attaching = a.attach_volume(VolumeId=volume_id, InstanceId=pair[0], Device="/dev/sdf")
+assert attaching["VolumeId"] == volume_id and attaching["InstanceId"] == pair[0] and \
+    attaching["Device"] == "/dev/vdf" and attaching["State"] in ("attaching", "attached"), attaching
+a.get_waiter("volume_in_use").wait(VolumeIds=[volume_id], WaiterConfig=fast)
+for _ in range(80):
+    shown = volume(volume_id)
+    if shown["Attachments"] and shown["Attachments"][0]["State"] == "attached":
+        break
+    time.sleep(0.25)
+assert shown["State"] == "in-use" and shown["Attachments"][0]["State"] == "attached" and \
+    shown["Attachments"][0]["InstanceId"] == pair[0] and shown["Attachments"][0]["Device"] == "/dev/vdf" and \
+    shown["Attachments"][0]["DeleteOnTermination"] is False, shown
+assert volume_ids(**by("attachment.instance-id", pair[0])) == [volume_id]
+assert volume_ids(**by("attachment.status", "attached")) == [volume_id]
+assert volume_ids(**by("status", "in-use")) == [volume_id]
+mappings = a.describe_instances(InstanceIds=[pair[0]])["Reservations"][0]["Instances"][0]["BlockDeviceMappings"]
+assert [(m["DeviceName"], m["Ebs"]["VolumeId"], m["Ebs"]["Status"]) for m in mappings] == \
+    [("/dev/vdf", volume_id, "attached")], mappings
+expect_error("VolumeInUse", a.attach_volume, VolumeId=volume_id, InstanceId=pair[1], Device="/dev/sdg")
+expect_error("VolumeInUse", a.delete_volume, VolumeId=volume_id)
+expect_error("InvalidParameterValue", a.attach_volume, VolumeId=extra[0], InstanceId=pair[0], Device="/dev/xvdf")
+expect_error("InvalidParameterValue", a.attach_volume, VolumeId=extra[0], InstanceId=pair[0], Device="/dev/sda")
+expect_error("InvalidInstanceID.NotFound", a.attach_volume, VolumeId=extra[0], InstanceId="i-" + "0" * 32,
+             Device="/dev/sdg")
+expect_error("InvalidVolume.NotFound", a.attach_volume, VolumeId="vol-" + "0" * 32, InstanceId=pair[0],
+             Device="/dev/sdg")
+expect_error("IncorrectState", a.create_snapshot, VolumeId=volume_id)  # block storage snapshots detached volumes
+expect_error("InvalidAttachment.NotFound", a.detach_volume, VolumeId=volume_id, InstanceId=pair[1])
+expect_error("IncorrectState", a.detach_volume, VolumeId=extra[0])
+assert volume(extra[0])["State"] == "available", "refused attaches leave the volume alone"
+step(f"attach-volume {volume_id} to {pair[0]} as /dev/sdf (virtio /dev/vdf): volume_in_use waiter, "
+     "attaching -> attached, attachment filters, the instance's BlockDeviceMappings; VolumeInUse, "
+     "attachment point in use, InvalidAttachment.NotFound, IncorrectState")
+
+# ---- tenant wall: project B neither sees nor touches A's volumes, nor attaches to A's instances
+assert b.describe_volumes()["Volumes"] == []
+expect_error("InvalidVolume.NotFound", b.describe_volumes, VolumeIds=[volume_id])
+expect_error("InvalidVolume.NotFound", b.detach_volume, VolumeId=volume_id)
+expect_error("InvalidVolume.NotFound", b.delete_volume, VolumeId=extra[0])
+expect_error("InvalidVolume.NotFound", b.attach_volume, VolumeId=extra[0], InstanceId=pair[0], Device="/dev/sdg")
+expect_error("InvalidVolume.NotFound", b.create_snapshot, VolumeId=extra[0])
+b_volume = b.create_volume(AvailabilityZone=zone, Size=1)["VolumeId"]
+expect_error("InvalidInstanceID.NotFound", b.attach_volume, VolumeId=b_volume, InstanceId=pair[0], Device="/dev/sdg")
+b.delete_volume(VolumeId=b_volume)
+assert volume(volume_id)["Attachments"][0]["State"] == "attached" and volume_ids() == all_volumes
+step("tenant wall: project B neither sees, detaches, deletes, attaches nor snapshots A's volumes, "
+     "nor attaches its own to A's instance")
+
+# ---- detach, snapshots, a volume from a snapshot
+detaching = a.detach_volume(VolumeId=volume_id, InstanceId=pair[0], Device="/dev/sdf")
+assert detaching["State"] in ("detaching", "detached") and detaching["Device"] == "/dev/vdf", detaching
+a.get_waiter("volume_available").wait(VolumeIds=[volume_id], WaiterConfig=fast)
+assert volume(volume_id)["Attachments"] == []
+assert a.describe_instances(InstanceIds=[pair[0]])["Reservations"][0]["Instances"][0]["BlockDeviceMappings"] == []
+
+snapshot = a.create_snapshot(VolumeId=volume_id, Description="before the upgrade")
+snapshot_id = snapshot["SnapshotId"]
+assert snapshot_id.startswith("snap-") and snapshot["VolumeId"] == volume_id and snapshot["VolumeSize"] == 1 and \
+    snapshot["OwnerId"] == os.environ["A_PROJECT"] and snapshot["State"] in ("pending", "completed"), snapshot
+a.get_waiter("snapshot_completed").wait(SnapshotIds=[snapshot_id], WaiterConfig=fast)
+extra_snapshots = [a.create_snapshot(VolumeId=v)["SnapshotId"] for v in extra]
+all_snapshots = sorted([snapshot_id] + extra_snapshots)
+
+
+def snapshot_ids(**kwargs):
+    return sorted(x["SnapshotId"] for x in a.describe_snapshots(**kwargs)["Snapshots"])
+
+
+shown = a.describe_snapshots(SnapshotIds=[snapshot_id])["Snapshots"][0]
+assert shown["State"] == "completed" and shown["Progress"] == "100%" and \
+    shown["Description"] == "before the upgrade", shown
+assert snapshot_ids() == all_snapshots
+assert snapshot_ids(OwnerIds=["self"]) == all_snapshots
+assert snapshot_ids(OwnerIds=[os.environ["A_PROJECT"]]) == all_snapshots
+assert snapshot_ids(OwnerIds=["amazon"]) == []
+assert snapshot_ids(**by("volume-id", volume_id)) == [snapshot_id]
+assert snapshot_ids(**by("description", "before *")) == [snapshot_id]
+assert snapshot_ids(**by("status", "completed")) == all_snapshots
+assert snapshot_ids(**by("volume-size", "2")) == sorted(extra_snapshots)
+snapshot_pages = list(a.get_paginator("describe_snapshots").paginate(OwnerIds=["self"],
+                                                                      PaginationConfig={"PageSize": 5}))
+assert len(snapshot_pages) == 2 and \
+    sorted(x["SnapshotId"] for p in snapshot_pages for x in p["Snapshots"]) == all_snapshots, snapshot_pages
+expect_error("InvalidSnapshot.NotFound", a.describe_snapshots, SnapshotIds=["snap-" + "0" * 32])
+expect_error("InvalidSnapshotID.Malformed", a.describe_snapshots, SnapshotIds=["snap-1"])
+expect_error("InvalidSnapshot.NotFound", a.create_volume, AvailabilityZone=zone, SnapshotId="snap-" + "0" * 32)
+
+assert b.describe_snapshots()["Snapshots"] == [] and b.describe_snapshots(OwnerIds=[os.environ["A_PROJECT"]])["Snapshots"] == []
+expect_error("InvalidSnapshot.NotFound", b.describe_snapshots, SnapshotIds=[snapshot_id])
+expect_error("InvalidSnapshot.NotFound", b.delete_snapshot, SnapshotId=snapshot_id)
+expect_error("InvalidSnapshot.NotFound", b.create_volume, AvailabilityZone=zone, SnapshotId=snapshot_id)
+
+restored = a.create_volume(AvailabilityZone=zone, SnapshotId=snapshot_id)
+restored_id = restored["VolumeId"]
+assert restored["SnapshotId"] == snapshot_id and restored["Size"] == 1, restored
+a.get_waiter("volume_available").wait(VolumeIds=[restored_id], WaiterConfig=fast)
+assert volume_ids(**by("snapshot-id", snapshot_id)) == [restored_id]
+expect_error("IncorrectState", a.delete_volume, VolumeId=volume_id)  # block storage: delete its snapshots first
+step(f"detach-volume (volume_available waiter, attachment gone); create-snapshot {snapshot_id} "
+     "(snapshot_completed waiter) and 5 more; describe-snapshots by id, Owner self/project/amazon, filters, paging; "
+     f"a volume {restored_id} from the snapshot; tenant wall for snapshots")
+
+# ---- deletes
+for x in all_snapshots:
+    a.delete_snapshot(SnapshotId=x)
+expect_error("InvalidSnapshot.NotFound", a.delete_snapshot, SnapshotId=snapshot_id)
+assert a.describe_snapshots()["Snapshots"] == []
+for v in all_volumes + [restored_id]:
+    a.delete_volume(VolumeId=v)
+a.get_waiter("volume_deleted").wait(VolumeIds=[volume_id], WaiterConfig=fast)
+expect_error("InvalidVolume.NotFound", a.delete_volume, VolumeId=volume_id)
+assert a.describe_volumes()["Volumes"] == []
+step("delete-snapshot and delete-volume (volume_deleted waiter); NotFound afterwards, nothing left")
 
 # ---- terminate
 terminating = a.terminate_instances(InstanceIds=everyone)["TerminatingInstances"]

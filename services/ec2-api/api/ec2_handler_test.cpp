@@ -142,3 +142,44 @@ TEST_CASE("instance and address requests that are wrong on their face are refuse
   CHECK(code("Action=AllocateAddress&Domain=mars") == "InvalidParameterValue");
   CHECK(code("Action=DescribeAddresses&AllocationId.1=eipalloc-x") == "InvalidAllocationID.Malformed");
 }
+
+TEST_CASE("volume and snapshot requests that are wrong on their face are refused before any service is called") {
+  Fixture f;  // no backends at all: a call to one would crash the test
+  f.verifier.answer.set_refusal(idv1::VerifySignatureResponse::REFUSAL_NONE);
+  auto code = [&](const std::string& form) {
+    auto body = f.handler.handle(signed_post(form)).body();
+    auto begin = body.find("<Code>");
+    return begin == std::string::npos ? std::string("(none)") : body.substr(begin + 6, body.find("</Code>") - begin - 6);
+  };
+  const std::string vol = "vol-0f1e2d3c4b5a69788796a5b4c3d2e1f0", instance = "i-0f1e2d3c4b5a69788796a5b4c3d2e1f0";
+  CHECK(code("Action=CreateVolume&Size=1") == "MissingParameter");
+  CHECK(code("Action=CreateVolume&AvailabilityZone=nova") == "MissingParameter");
+  CHECK(code("Action=CreateVolume&AvailabilityZone=mars&Size=1") == "InvalidParameterValue");
+  CHECK(code("Action=CreateVolume&AvailabilityZone=nova&Size=0") == "InvalidParameterValue");
+  CHECK(code("Action=CreateVolume&AvailabilityZone=nova&SnapshotId=snap-1") == "InvalidSnapshotID.Malformed");
+  CHECK(code("Action=CreateVolume&AvailabilityZone=nova&Size=1&VolumeType=io1") == "InvalidParameterValue");
+  CHECK(code("Action=CreateVolume&AvailabilityZone=nova&Size=1&Iops=3000") == "InvalidParameterValue");
+  CHECK(code("Action=CreateVolume&AvailabilityZone=nova&Size=1&Encrypted=true") == "InvalidParameterValue");
+  CHECK(code("Action=CreateVolume&AvailabilityZone=nova&Size=1&TagSpecification.1.ResourceType=volume"
+             "&TagSpecification.1.Tag.1.Key=Name&TagSpecification.1.Tag.1.Value=x") == "InvalidParameterValue");
+  CHECK(code("Action=DescribeVolumes&VolumeId.1=vol-12") == "InvalidVolumeID.Malformed");
+  CHECK(code("Action=DescribeVolumes&VolumeId.1=" + vol + "&MaxResults=5") == "InvalidParameterCombination");
+  CHECK(code("Action=DescribeVolumes&Filter.1.Name=tag:Name&Filter.1.Value.1=x") == "InvalidParameterValue");
+  CHECK(code("Action=DescribeVolumes&MaxResults=4") == "InvalidParameterValue");
+  CHECK(code("Action=DeleteVolume") == "MissingParameter");
+  CHECK(code("Action=DeleteVolume&VolumeId=" + instance) == "InvalidVolumeID.Malformed");
+  CHECK(code("Action=AttachVolume&VolumeId=" + vol + "&InstanceId=" + instance) == "MissingParameter");
+  CHECK(code("Action=AttachVolume&VolumeId=vol-1&InstanceId=" + instance + "&Device=/dev/sdf") ==
+        "InvalidVolumeID.Malformed");
+  CHECK(code("Action=AttachVolume&VolumeId=" + vol + "&InstanceId=i-1&Device=/dev/sdf") == "InvalidInstanceID.Malformed");
+  CHECK(code("Action=AttachVolume&VolumeId=" + vol + "&InstanceId=" + instance + "&Device=/dev/sda") ==
+        "InvalidParameterValue");
+  CHECK(code("Action=DetachVolume") == "MissingParameter");
+  CHECK(code("Action=DetachVolume&VolumeId=" + vol + "&Force=true") == "InvalidParameterValue");
+  CHECK(code("Action=DetachVolume&VolumeId=" + vol + "&InstanceId=i-1") == "InvalidInstanceID.Malformed");
+  CHECK(code("Action=CreateSnapshot") == "MissingParameter");
+  CHECK(code("Action=CreateSnapshot&VolumeId=vol-1") == "InvalidVolumeID.Malformed");
+  CHECK(code("Action=DescribeSnapshots&SnapshotId.1=snap-1") == "InvalidSnapshotID.Malformed");
+  CHECK(code("Action=DescribeSnapshots&Filter.1.Name=tag-key&Filter.1.Value.1=x") == "InvalidParameterValue");
+  CHECK(code("Action=DeleteSnapshot&SnapshotId=" + vol) == "InvalidSnapshotID.Malformed");
+}

@@ -32,6 +32,14 @@ Actions::Actions(const Backends& backends, Ec2Settings settings) : backends_(bac
       {"DisassociateAddress", &Actions::disassociate_address},
       {"ReleaseAddress", &Actions::release_address},
       {"DescribeAddresses", &Actions::describe_addresses},
+      {"CreateVolume", &Actions::create_volume},
+      {"DescribeVolumes", &Actions::describe_volumes},
+      {"DeleteVolume", &Actions::delete_volume},
+      {"AttachVolume", &Actions::attach_volume},
+      {"DetachVolume", &Actions::detach_volume},
+      {"CreateSnapshot", &Actions::create_snapshot},
+      {"DescribeSnapshots", &Actions::describe_snapshots},
+      {"DeleteSnapshot", &Actions::delete_snapshot},
   };
 }
 

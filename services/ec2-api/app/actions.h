@@ -79,6 +79,14 @@ class Actions {
   void disassociate_address(const ActionContext& c) const;
   void release_address(const ActionContext& c) const;
   void describe_addresses(const ActionContext& c) const;
+  void create_volume(const ActionContext& c) const;
+  void describe_volumes(const ActionContext& c) const;
+  void delete_volume(const ActionContext& c) const;
+  void attach_volume(const ActionContext& c) const;
+  void detach_volume(const ActionContext& c) const;
+  void create_snapshot(const ActionContext& c) const;
+  void describe_snapshots(const ActionContext& c) const;
+  void delete_snapshot(const ActionContext& c) const;
 
   const Backends& backends_;
   Ec2Settings settings_;

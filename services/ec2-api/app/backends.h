@@ -10,6 +10,7 @@
 
 #include "common/rpc/authenticator.h"
 #include "common/rpc/status.h"
+#include "block_storage/v1/block_storage.grpc.pb.h"
 #include "compute/v1/compute.grpc.pb.h"
 #include "image/v1/image.grpc.pb.h"
 #include "network/v1/network.grpc.pb.h"
@@ -20,6 +21,7 @@ struct Backends {
   std::unique_ptr<cloud::compute::v1::Compute::Stub> compute;
   std::unique_ptr<cloud::image::v1::Images::Stub> images;
   std::unique_ptr<cloud::network::v1::Network::Stub> network;
+  std::unique_ptr<cloud::block_storage::v1::BlockStorage::Stub> block_storage;
   std::chrono::seconds deadline{30};
 };
 

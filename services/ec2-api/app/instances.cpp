@@ -13,6 +13,7 @@
 #include "services/ec2-api/domain/ec2_error.h"
 #include "services/ec2-api/domain/ids.h"
 #include "services/ec2-api/domain/instances.h"
+#include "services/ec2-api/domain/volumes.h"
 
 namespace stratus::ec2 {
 
@@ -161,7 +162,16 @@ void instance_item(pugi::xml_node set, const v1::Server& s, int launch_index, co
   add_text(item, "architecture", "x86_64");
   add_text(item, "rootDeviceType", "instance-store");
   add_text(item, "rootDeviceName", "/dev/vda");
-  item.append_child("blockDeviceMapping");
+  auto devices = item.append_child("blockDeviceMapping");
+  for (const auto& a : s.volume_attachments()) {
+    auto mapping = devices.append_child("item");
+    add_text(mapping, "deviceName", a.device());
+    auto ebs = mapping.append_child("ebs");
+    add_text(ebs, "volumeId", to_ec2_id(IdKind::Volume, a.volume_id()));
+    add_text(ebs, "status", attachment_state("", without_prefix(v1::AttachmentStatus_Name(a.status()), "ATTACHMENT_STATUS_")));
+    add_text(ebs, "attachTime", iso8601(a.created_at().seconds()));
+    add_bool(ebs, "deleteOnTermination", a.delete_on_termination());
+  }
   add_text(item, "virtualizationType", "hvm");
   item.append_child("tagSet");
   add_text(item, "hypervisor", "kvm");
