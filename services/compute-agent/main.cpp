@@ -24,6 +24,7 @@
 #include "common/rpc/channel.h"
 #include "common/rpc/service_main.h"
 #include "common/task/periodic.h"
+#include "services/compute-agent/agent/console_relay.h"
 #include "services/compute-agent/agent/reconciler.h"
 #include "services/compute-agent/drivers/compute_client.h"
 #include "services/compute-agent/drivers/disks.h"
@@ -113,18 +114,24 @@ void work(agent::WorkQueue& queue, Reconciler& reconciler, std::chrono::seconds 
   }
 }
 
-std::unique_ptr<bus::Consumer> consume_casts(const Config& config, agent::WorkQueue& queue, const std::string& host,
-                                             const log::Logger& logger) {
+std::unique_ptr<bus::Consumer> consume_casts(const Config& config, agent::WorkQueue& queue, ConsoleRelay& consoles,
+                                             const std::string& host, const log::Logger& logger) {
   bus::ConsumerOptions options;
   options.queue = bus::cast_routing_key("compute-agent", host);
   options.exchange = bus::kCastsExchange;
   options.routing_keys = {options.queue};
   options.connection_name = "stratus-compute-agent-" + host;
-  auto handle = [&queue, logger](const bus::Delivery& delivery) {
+  auto handle = [&queue, &consoles, logger](const bus::Delivery& delivery) {
     cloud::compute::v1::InstanceCast cast;
     if (!cast.ParseFromString(delivery.body) || cast.instance_id().empty()) {
       logger.warn("unreadable cast dropped", {{"message_id", delivery.message_id}});
       return true;  // retrying cannot make it readable; the resync covers its instance
+    }
+    if (!cast.console_session_id().empty()) {
+      // A user waits at the console now: open it at once (compute gives up after its
+      // console_open_timeout; a late or repeated cast only finds the session gone).
+      consoles.open(cast.instance_id(), cast.console_session_id());
+      return true;
     }
     queue.add(cast.instance_id());
     return true;  // level-triggered: queued is enough, the queue retries failures itself
@@ -177,8 +184,9 @@ int run(const Config& config) {
   for (long i = 0; i < worker_count; ++i)
     workers.emplace_back([&] { work(queue, reconciler, image_max_unused, logger.child("worker")); });
 
+  ConsoleRelay consoles(hypervisor, compute, logger.child("console"));
   std::unique_ptr<bus::Consumer> casts;
-  if (config.find("bus.url")) casts = consume_casts(config, queue, settings.host, logger);
+  if (config.find("bus.url")) casts = consume_casts(config, queue, consoles, settings.host, logger);
   else logger.warn("bus.url is not set: instances change at the periodic resync only");
   // Running guests are looked at again every few seconds, so compute's copy of their
   // console log (sent with each report) stays fresh.

@@ -64,6 +64,7 @@ compute::Settings settings_from(const Config& config) {
   s.spawn_timeout = positive_seconds(config, "spawn_timeout", s.spawn_timeout);
   s.volume_attach_timeout = positive_seconds(config, "volume_attach_timeout", s.volume_attach_timeout);
   s.host_down_after = positive_seconds(config, "host_down_after", s.host_down_after);
+  s.console_open_timeout = positive_seconds(config, "console_open_timeout", s.console_open_timeout);
   s.default_availability_zone = config.get("compute.default_availability_zone", s.default_availability_zone);
   s.max_count = static_cast<int>(config.get_int("compute.max_count", s.max_count));
   if (s.max_count < 1) throw std::invalid_argument("compute.max_count must be at least 1");
@@ -119,8 +120,10 @@ int run(const Config& config) {
   if (runtime.bus_url())
     runtime.add_consumer(consume_port_events(*runtime.bus_url(), compute, runtime.logger().child("port-events")));
 
-  compute::ComputeApi api(compute, runtime.authenticator(), runtime.logger().child("api"));
-  compute::ComputeAgentApi agent_api(compute, peers, runtime.authenticator(), runtime.logger().child("agent-api"));
+  compute::ConsoleBroker consoles;
+  compute::ComputeApi api(compute, consoles, runtime.authenticator(), runtime.logger().child("api"));
+  compute::ComputeAgentApi agent_api(compute, peers, consoles, runtime.authenticator(),
+                                     runtime.logger().child("agent-api"));
   // A kick after the stop (from a consumer still finishing) only sets a flag nobody reads.
   runtime.serve({&api, &agent_api}, [&] { reconcile.stop(); });
   return 0;

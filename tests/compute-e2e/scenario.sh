@@ -158,6 +158,29 @@ offered=$(offered_host_key "$address")
 [[ $printed == "$offered" ]] || fail "console log says host key $printed, sshd offers ${offered:-nothing}"
 step "web-1's console log shows the host key its sshd offers ($printed)"
 
+# The interactive console (Compute.OpenConsole -> the agent's tunnel -> libvirt's console
+# stream): Enter at getty's prompt is answered with the prompt again.
+console_out=$(printf '\r' | demo server console web-1 --linger 3) || fail "server console web-1 failed"
+[[ $console_out == *"web-1 login:"* ]] || fail "web-1's console did not answer Enter with its login prompt: ${console_out: -200}"
+# Tenant wall: a member of another project gets NOT_FOUND, and nothing of web-1's console.
+other_project=e2e-other-$RANDOM
+other_password=Other-$RANDOM-Pass
+admin project create "$other_project" >/dev/null
+admin user create "$other_project-user" --password-stdin <<<"$other_password" >/dev/null
+admin role add member --user "$other_project-user" --project "$other_project" >/dev/null
+identity_url=$(admin --json catalog list | jq -r '.[] | select(.service == "identity") | .url')
+other() {
+  CLOUD_PROFILE=$other_project CLOUD_ENDPOINT=$identity_url CLOUD_USERNAME=$other_project-user \
+    CLOUD_PROJECT=$other_project CLOUD_PASSWORD=$other_password cloudctl "$@"
+}
+if other_out=$(printf '\r' | other server console "$web1" --linger 1 2>&1); then
+  fail "a member of $other_project opened web-1's console: ${other_out: -200}"
+fi
+[[ $other_out == *NOT_FOUND* && $other_out != *login:* ]] || fail "another project's console attempt answered: ${other_out: -200}"
+admin user delete "$other_project-user" >/dev/null
+admin project delete "$other_project" >/dev/null
+step "web-1's interactive console answers Enter with 'web-1 login:'; another project's member gets NOT_FOUND"
+
 # (busybox nc, not its wget: the guest's static wget crashes.)
 http_get="printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 3 $web2_ip 8080 | tail -n 1"
 ssh_as root "$address" "ping -c1 -W3 $web2_ip" >/dev/null || fail "web-1 cannot ping web-2 ($web2_ip) inside the group"

@@ -4,9 +4,12 @@
 // and shows its state on a terminal (stderr), stays quiet otherwise, and ends with exit 1 and
 // the fault when the server goes to ERROR.
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
+#include <termios.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cctype>
 #include <cerrno>
 #include <chrono>
@@ -16,6 +19,7 @@
 #include <functional>
 #include <iostream>
 #include <map>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -451,6 +455,91 @@ void server_console_log(CommandContext& ctx) {
   if (!log.output().empty() && log.output().back() != '\n') std::fputc('\n', stdout);
 }
 
+// The terminal in raw mode for as long as it lives (keys go to the guest as typed, Ctrl-C
+// included); restored on every way out.
+class RawTerminal {
+ public:
+  explicit RawTerminal(bool enable) {
+    if (!enable || tcgetattr(STDIN_FILENO, &saved_) != 0) return;
+    termios raw = saved_;
+    cfmakeraw(&raw);
+    active_ = tcsetattr(STDIN_FILENO, TCSANOW, &raw) == 0;
+  }
+  ~RawTerminal() {
+    if (active_) tcsetattr(STDIN_FILENO, TCSANOW, &saved_);
+  }
+  RawTerminal(const RawTerminal&) = delete;
+  RawTerminal& operator=(const RawTerminal&) = delete;
+
+ private:
+  termios saved_{};
+  bool active_ = false;
+};
+
+// `server console SERVER`: the serial console, interactive, as `virsh console`. On a terminal
+// the keys go raw to the guest and Ctrl-] ends the session; from a pipe, stdin is sent as it
+// comes and the console's output is shown until --linger seconds after stdin ended.
+void server_console(CommandContext& ctx) {
+  constexpr char kEscape = 0x1d;  // Ctrl-]
+  const bool terminal = isatty(STDIN_FILENO) == 1;
+  const auto linger = std::chrono::seconds(number(ctx, "linger", 0, 2));
+  auto stub = cv1::Compute::NewStub(ctx.session.channel_for("compute"));
+  grpc::ClientContext context;
+  context.AddMetadata("authorization", "Bearer " + ctx.session.bearer());
+  auto stream = stub->OpenConsole(&context);
+  cv1::ConsoleInput first;
+  first.set_server(argument(ctx, 0));
+  stream->Write(first);
+
+  std::atomic<bool> ended{false};
+  std::mutex ending;  // a cancel after the server's own end would hide its status (NOT_FOUND...)
+  auto cancel = [&] {
+    std::lock_guard<std::mutex> lock(ending);
+    if (!ended) context.TryCancel();
+  };
+  grpc::Status status;
+  {
+    RawTerminal raw(terminal);
+    if (terminal) std::fprintf(stderr, "Connected to the console of %s (escape character is ^])\r\n", argument(ctx, 0).c_str());
+    std::thread keyboard([&] {
+      char buffer[1024];
+      while (!ended) {
+        pollfd ready{STDIN_FILENO, POLLIN, 0};
+        if (poll(&ready, 1, 200) <= 0) continue;
+        ssize_t n = read(STDIN_FILENO, buffer, sizeof buffer);
+        if (n <= 0) break;
+        std::string typed(buffer, static_cast<size_t>(n));
+        size_t escape = terminal ? typed.find(kEscape) : std::string::npos;
+        if (escape != std::string::npos) typed.resize(escape);
+        cv1::ConsoleInput input;
+        input.set_data(typed);
+        if ((!typed.empty() && !stream->Write(input)) || escape != std::string::npos) {
+          cancel();
+          return;
+        }
+      }
+      // stdin ended (a pipe): show what the console answers for a little longer.
+      for (auto until = std::chrono::steady_clock::now() + linger; !ended && std::chrono::steady_clock::now() < until;)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      cancel();
+    });
+    cv1::ConsoleData output;
+    while (stream->Read(&output)) {
+      std::fwrite(output.data().data(), 1, output.data().size(), stdout);
+      std::fflush(stdout);
+    }
+    {
+      std::lock_guard<std::mutex> lock(ending);
+      ended = true;
+    }
+    keyboard.join();
+    status = stream->Finish();
+  }
+  if (terminal) std::fputs("\nConsole closed.\n", stderr);
+  if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED)
+    throw CloudError(status_code_name(status.error_code()), status.error_message());
+}
+
 // Polls the image service until the snapshot image is active; killed or deleted fails.
 void wait_image_active(CommandContext& ctx, const std::string& image_id) {
   namespace im = cloud::image::v1;
@@ -681,6 +770,9 @@ void add_compute_commands(CommandTable& table) {
              "reboot a server (soft: ACPI, hard after a timeout)", server_reboot});
   table.add({{"server", "console-log"}, {"SERVER"}, {}, {value_option("lines")}, "[--lines N]",
              "the last lines of the server's serial console", server_console_log});
+  table.add({{"server", "console"}, {"SERVER"}, {}, {value_option("linger")}, "[--linger SECONDS]",
+             "the serial console, interactive (Ctrl-] ends it); from a pipe, sends stdin and shows the answer",
+             server_console});
   table.add({{"server", "snapshot"}, {"SERVER", "IMAGE_NAME"}, {}, {repeated_option("property"), flag_option("wait")},
              "[--property K=V]... [--wait]", "save the server's disk as an image; --wait until it is active",
              server_snapshot});

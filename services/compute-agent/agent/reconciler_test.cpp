@@ -90,6 +90,7 @@ class FakeHypervisor : public Hypervisor {
     return out;
   }
   std::string console_log_tail(const std::string&, std::size_t) override { return "console text"; }
+  std::unique_ptr<ConsoleStream> open_console(const std::string&) override { return nullptr; }
   HostCapacity capacity() override { return {}; }
   std::vector<VolumeOnDomain> volumes(const std::string& id) override {
     return domains.count(id) ? attached[id] : std::vector<VolumeOnDomain>{};

@@ -93,6 +93,21 @@ std::string ComputeClient::download_image(const std::string& instance_id, const 
   return sha256;
 }
 
+ComputeClient::ConsoleTunnel ComputeClient::open_console_tunnel(const std::string& session_id) {
+  ConsoleTunnel tunnel;
+  tunnel.context = std::make_unique<grpc::ClientContext>();
+  prepare(*tunnel.context, std::chrono::hours(24));  // a console may stay open all day
+  tunnel.stream = stub_->ConsoleTunnel(tunnel.context.get());
+  v1::ConsoleTunnelMessage first;
+  first.set_session_id(session_id);
+  if (!tunnel.stream->Write(first)) {
+    auto status = tunnel.stream->Finish();
+    rpc::check(status.ok() ? grpc::Status(grpc::StatusCode::UNAVAILABLE, "the tunnel closed at once") : status,
+               "ConsoleTunnel " + session_id);
+  }
+  return tunnel;
+}
+
 void ComputeClient::upload_snapshot(const std::string& instance_id, const std::string& image_id,
                                     const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -27,6 +27,15 @@ class ComputeClient : public ComputeSource {
   void upload_snapshot(const std::string& instance_id, const std::string& image_id,
                        const std::string& path) override;
 
+  // The host's end of a user's console session (ComputeAgent.ConsoleTunnel), open until one
+  // side ends it; the context cancels it.
+  struct ConsoleTunnel {
+    std::unique_ptr<grpc::ClientContext> context;
+    std::unique_ptr<grpc::ClientReaderWriter<cloud::compute::v1::ConsoleTunnelMessage, cloud::compute::v1::ConsoleData>>
+        stream;
+  };
+  ConsoleTunnel open_console_tunnel(const std::string& session_id);
+
   void register_host(const cloud::compute::v1::RegisterHostRequest& request);
   // False when compute does not know the host (it must register again).
   bool heartbeat(const std::string& host);

@@ -4,6 +4,7 @@
 // could stand behind it. Every call names the instance by its UUID (lower-case).
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -73,6 +74,18 @@ const char* domain_power_name(DomainPower power);
 // Libvirt domain name of an instance: "stratus-<uuid>", unique per host and recognisable.
 std::string domain_name_for(const std::string& instance_uuid);
 
+// A running domain's serial console, open for reading and typing (libvirt's console stream).
+class ConsoleStream {
+ public:
+  virtual ~ConsoleStream() = default;
+  // Blocks until the console prints something. False once it closed: the domain stopped,
+  // another session took the console over, or abort() was called.
+  virtual bool read(std::string& out) = 0;
+  virtual void write(const std::string& bytes) = 0;
+  // Ends the stream; a read() blocked in another thread returns false.
+  virtual void abort() = 0;
+};
+
 class Hypervisor {
  public:
   virtual ~Hypervisor() = default;
@@ -112,6 +125,9 @@ class Hypervisor {
   virtual std::vector<std::string> list_domain_uuids() = 0;
   // The last `max_lines` lines of the serial console log, as text.
   virtual std::string console_log_tail(const std::string& instance_uuid, std::size_t max_lines) = 0;
+  // Opens the running domain's serial console, taking it over from an earlier session (there
+  // is one console: the older session's read() ends). A missing domain is NOT_FOUND.
+  virtual std::unique_ptr<ConsoleStream> open_console(const std::string& instance_uuid) = 0;
   virtual HostCapacity capacity() = 0;
 };
 

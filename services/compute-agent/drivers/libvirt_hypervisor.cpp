@@ -4,6 +4,7 @@
 #include <libvirt/virterror.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <fstream>
 #include <optional>
@@ -348,6 +349,58 @@ std::string LibvirtHypervisor::console_log_tail(const std::string& instance_uuid
   std::free(xml);
   if (path.empty()) return {};
   return last_lines(path, max_lines);
+}
+
+namespace {
+
+// A blocking libvirt stream on the domain's console. The stream keeps its own reference to
+// the connection, so a dropped shared connection does not end an open console.
+class LibvirtConsole : public ConsoleStream {
+ public:
+  LibvirtConsole(std::shared_ptr<virConnect> connection, virStreamPtr stream)
+      : connection_(std::move(connection)), stream_(stream) {}
+  ~LibvirtConsole() override {
+    abort();
+    virStreamFree(stream_);
+  }
+  bool read(std::string& out) override {
+    char buffer[4096];
+    int n = virStreamRecv(stream_, buffer, sizeof buffer);
+    if (n <= 0) return false;  // 0: end of stream; -1: aborted or broken
+    out.assign(buffer, static_cast<std::size_t>(n));
+    return true;
+  }
+  void write(const std::string& bytes) override {
+    std::size_t sent = 0;
+    while (sent < bytes.size()) {
+      int n = virStreamSend(stream_, bytes.data() + sent, bytes.size() - sent);
+      if (n < 0) return;  // the console closed: read() ends the session
+      sent += static_cast<std::size_t>(n);
+    }
+  }
+  void abort() override {
+    if (!aborted_.exchange(true)) virStreamAbort(stream_);
+  }
+
+ private:
+  std::shared_ptr<virConnect> connection_;
+  virStreamPtr stream_;
+  std::atomic<bool> aborted_{false};
+};
+
+}  // namespace
+
+std::unique_ptr<ConsoleStream> LibvirtHypervisor::open_console(const std::string& instance_uuid) {
+  auto conn = connection();
+  DomainHandle domain = our_domain(conn.get(), instance_uuid, true);
+  virStreamPtr stream = virStreamNew(conn.get(), 0);
+  if (stream == nullptr) fail("opening a console stream", instance_uuid);
+  // The first (and only) console device, the serial port; FORCE takes it from an older session.
+  if (virDomainOpenConsole(domain.get(), nullptr, stream, VIR_DOMAIN_CONSOLE_FORCE) < 0) {
+    virStreamFree(stream);
+    fail("opening the serial console", instance_uuid);
+  }
+  return std::make_unique<LibvirtConsole>(conn, stream);
 }
 
 HostCapacity LibvirtHypervisor::capacity() {

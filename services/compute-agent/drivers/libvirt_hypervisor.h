@@ -34,6 +34,7 @@ class LibvirtHypervisor : public Hypervisor {
   DomainPower power(const std::string& instance_uuid) override;
   std::vector<std::string> list_domain_uuids() override;
   std::string console_log_tail(const std::string& instance_uuid, std::size_t max_lines) override;
+  std::unique_ptr<ConsoleStream> open_console(const std::string& instance_uuid) override;
   HostCapacity capacity() override;
 
  // An owned libvirt domain reference.

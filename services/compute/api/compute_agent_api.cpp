@@ -1,5 +1,7 @@
 #include "services/compute/api/compute_agent_api.h"
 
+#include "services/compute/console/console_pump.h"
+
 #include "common/error/error.h"
 #include "common/rpc/authenticator.h"
 #include "common/rpc/status.h"
@@ -260,6 +262,24 @@ grpc::Status ComputeAgentApi::UploadSnapshot(grpc::ServerContext* ctx,
     }
     writer->WritesDone();
     rpc::check(writer->Finish(), "snapshot upload");
+  });
+}
+
+grpc::Status ComputeAgentApi::ConsoleTunnel(grpc::ServerContext* ctx,
+                                            grpc::ServerReaderWriter<v1::ConsoleData, v1::ConsoleTunnelMessage>* stream) {
+  return rpc::serve(logger_, "ConsoleTunnel", [&] {
+    auto caller = auth_.authenticate(*ctx);
+    auth::require_agent(caller, "opening a console tunnel");
+    v1::ConsoleTunnelMessage first;
+    if (!stream->Read(&first) || first.session_id().empty())
+      throw invalid_argument("the first tunnel message names the console session");
+    // An agent serves only its own host's consoles (a service or admin caller names none).
+    auto session = consoles_.attach(first.session_id(), caller.agent_host());
+    if (!session) throw not_found("console session", first.session_id());
+    if (!first.data().empty()) session->to_user.push(first.data());
+    pump_console<v1::ConsoleTunnelMessage, v1::ConsoleData>(*ctx, *stream, *session, session->to_user,
+                                                           session->to_agent);
+    consoles_.end(session);
   });
 }
 

@@ -7,6 +7,7 @@
 #include "common/rpc/authenticator.h"
 #include "compute/v1/compute.grpc.pb.h"
 #include "services/compute/app/compute.h"
+#include "services/compute/console/console_broker.h"
 
 namespace stratus::compute {
 
@@ -14,8 +15,9 @@ namespace v1 = cloud::compute::v1;
 
 class ComputeAgentApi final : public v1::ComputeAgent::Service {
  public:
-  ComputeAgentApi(Compute& compute, Peers& peers, const rpc::Authenticator& auth, log::Logger logger)
-      : compute_(compute), peers_(peers), auth_(auth), logger_(std::move(logger)) {}
+  ComputeAgentApi(Compute& compute, Peers& peers, ConsoleBroker& consoles, const rpc::Authenticator& auth,
+                  log::Logger logger)
+      : compute_(compute), peers_(peers), consoles_(consoles), auth_(auth), logger_(std::move(logger)) {}
 
   grpc::Status RegisterHost(grpc::ServerContext*, const v1::RegisterHostRequest*, v1::Host*) override;
   grpc::Status Heartbeat(grpc::ServerContext*, const v1::HeartbeatRequest*, google::protobuf::Empty*) override;
@@ -29,10 +31,13 @@ class ComputeAgentApi final : public v1::ComputeAgent::Service {
                              grpc::ServerWriter<v1::DownloadImageChunk>*) override;
   grpc::Status UploadSnapshot(grpc::ServerContext*, grpc::ServerReader<v1::UploadSnapshotRequest>*,
                               google::protobuf::Empty*) override;
+  grpc::Status ConsoleTunnel(grpc::ServerContext*,
+                             grpc::ServerReaderWriter<v1::ConsoleData, v1::ConsoleTunnelMessage>*) override;
 
  private:
   Compute& compute_;
   Peers& peers_;
+  ConsoleBroker& consoles_;
   const rpc::Authenticator& auth_;
   log::Logger logger_;
 };

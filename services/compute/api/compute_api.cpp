@@ -3,6 +3,7 @@
 #include "common/error/error.h"
 #include "common/rpc/status.h"
 #include "services/compute/api/mapping.h"
+#include "services/compute/console/console_pump.h"
 
 namespace stratus::compute {
 
@@ -366,6 +367,30 @@ grpc::Status ComputeApi::GetConsoleLog(grpc::ServerContext* ctx, const v1::GetCo
     auto [text, at] = compute_.console_log(auth_.authenticate(*ctx), req->server(), req->lines());
     resp->set_output(text);
     if (at) set_time(resp->mutable_updated_at(), at);
+  });
+}
+
+grpc::Status ComputeApi::OpenConsole(grpc::ServerContext* ctx,
+                                     grpc::ServerReaderWriter<v1::ConsoleData, v1::ConsoleInput>* stream) {
+  return rpc::serve(logger_, "OpenConsole", [&] {
+    auto caller = auth_.authenticate(*ctx);
+    v1::ConsoleInput first;
+    if (!stream->Read(&first) || first.server().empty())
+      throw invalid_argument("the first console message names the server (id or name)");
+    auto target = compute_.console_target(caller, first.server());
+    auto session = consoles_.open(target.instance_id, target.host);
+    if (!first.data().empty()) session->to_agent.push(first.data());
+    compute_.cast_console(target, session->id);
+    if (!session->wait_attached(compute_.settings().console_open_timeout)) {
+      consoles_.end(session);
+      throw unavailable("the compute agent of host " + target.host + " did not open the console of " +
+                        target.name + " in time; try again");
+    }
+    logger_.info("console opened", {{"instance_id", target.instance_id}, {"session_id", session->id},
+                                    {"user_id", caller.user_id()}});
+    pump_console<v1::ConsoleInput, v1::ConsoleData>(*ctx, *stream, *session, session->to_agent, session->to_user);
+    consoles_.end(session);
+    logger_.info("console closed", {{"instance_id", target.instance_id}, {"session_id", session->id}});
   });
 }
 

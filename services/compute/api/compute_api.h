@@ -5,6 +5,7 @@
 #include "common/rpc/authenticator.h"
 #include "compute/v1/compute.grpc.pb.h"
 #include "services/compute/app/compute.h"
+#include "services/compute/console/console_broker.h"
 
 namespace stratus::compute {
 
@@ -13,8 +14,8 @@ using google::protobuf::Empty;
 
 class ComputeApi final : public v1::Compute::Service {
  public:
-  ComputeApi(Compute& compute, const rpc::Authenticator& auth, log::Logger logger)
-      : compute_(compute), auth_(auth), logger_(std::move(logger)) {}
+  ComputeApi(Compute& compute, ConsoleBroker& consoles, const rpc::Authenticator& auth, log::Logger logger)
+      : compute_(compute), consoles_(consoles), auth_(auth), logger_(std::move(logger)) {}
 
   grpc::Status CreateFlavor(grpc::ServerContext*, const v1::CreateFlavorRequest*, v1::Flavor*) override;
   grpc::Status GetFlavor(grpc::ServerContext*, const v1::GetFlavorRequest*, v1::Flavor*) override;
@@ -37,6 +38,7 @@ class ComputeApi final : public v1::Compute::Service {
   grpc::Status StopServer(grpc::ServerContext*, const v1::ServerActionRequest*, v1::Server*) override;
   grpc::Status RebootServer(grpc::ServerContext*, const v1::RebootServerRequest*, v1::Server*) override;
   grpc::Status GetConsoleLog(grpc::ServerContext*, const v1::GetConsoleLogRequest*, v1::ConsoleLog*) override;
+  grpc::Status OpenConsole(grpc::ServerContext*, grpc::ServerReaderWriter<v1::ConsoleData, v1::ConsoleInput>*) override;
   grpc::Status CreateServerSnapshot(grpc::ServerContext*, const v1::CreateServerSnapshotRequest*,
                                     v1::ServerSnapshot*) override;
   grpc::Status AddSecurityGroup(grpc::ServerContext*, const v1::ServerSecurityGroupRequest*, v1::Server*) override;
@@ -66,6 +68,7 @@ class ComputeApi final : public v1::Compute::Service {
   Requester requester(const grpc::ServerContext& context) const;
 
   Compute& compute_;
+  ConsoleBroker& consoles_;
   const rpc::Authenticator& auth_;
   log::Logger logger_;
 };

@@ -106,6 +106,15 @@ void Compute::cast(pqxx::work& tx, const InstanceRow& row, const std::string& re
   outbox::enqueue(tx, settings_.casts_exchange, "compute-agent." + row.host, message);
 }
 
+void Compute::cast_console(const ConsoleTarget& target, const std::string& session_id) {
+  pool_.transact([&](pqxx::work& tx) {
+    cloud::compute::v1::InstanceCast message;
+    message.set_instance_id(target.instance_id);
+    message.set_console_session_id(session_id);
+    outbox::enqueue(tx, settings_.casts_exchange, "compute-agent." + target.host, message);
+  });
+}
+
 // Stores the row and, when its status moved, the InstanceChanged event.
 void Compute::store_change(pqxx::work& tx, InstanceRow& row, const Status& before) {
   store::update_instance(tx, row);

@@ -43,6 +43,7 @@ struct Settings {
   // An attach or detach the agent has not finished by then ends (attach: the volume is
   // available again; detach: it stays in-use), with the server action failed.
   std::chrono::seconds volume_attach_timeout{300};
+  std::chrono::seconds console_open_timeout{15};  // the agent's tunnel must come by then
 };
 
 // A verified caller and the token it called with (to call the peers as that user, so their
@@ -199,6 +200,14 @@ class Compute {
   ServerView reboot_server(const auth::Caller& caller, const std::string& ref, bool hard,
                            const std::string& request_id);
   std::pair<std::string, int64_t> console_log(const auth::Caller& caller, const std::string& ref, int lines);
+  // The interactive console (api/ pairs the streams, console/ carries the bytes): which
+  // running instance, on which host, the caller may open the console of; then the cast that
+  // asks that host's agent to open it for a session.
+  struct ConsoleTarget {
+    std::string instance_id, name, host;
+  };
+  ConsoleTarget console_target(const auth::Caller& caller, const std::string& ref);
+  void cast_console(const ConsoleTarget& target, const std::string& session_id);
   std::pair<std::string, ServerView> snapshot_server(const auth::Caller& caller, const std::string& ref,
                                                      const std::string& image_name,
                                                      const std::map<std::string, std::string>& properties,

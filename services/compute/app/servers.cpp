@@ -403,6 +403,19 @@ ServerView Compute::reboot_server(const Caller& caller, const std::string& ref, 
   return begin_power_action(caller, ref, hard ? Action::RebootHard : Action::Reboot, request_id);
 }
 
+Compute::ConsoleTarget Compute::console_target(const Caller& caller, const std::string& ref) {
+  return pool_.transact([&](pqxx::work& tx) {
+    auto row = require_server(tx, caller, ref, false);
+    check_action(row.status, Action::Console, row.name);
+    auto host = store::find_host(tx, row.host);
+    if (row.host.empty() || !host) throw failed_precondition("server " + row.name + " has no host yet");
+    if (!host_up(*host, auth::unix_now()))
+      throw unavailable("the compute agent of host " + row.host + " is down: the console of " + row.name +
+                        " cannot be opened now");
+    return ConsoleTarget{row.id, row.name, row.host};
+  });
+}
+
 std::pair<std::string, int64_t> Compute::console_log(const Caller& caller, const std::string& ref, int lines) {
   if (lines < 0) throw invalid_argument("lines cannot be negative");
   auto tail = pool_.transact([&](pqxx::work& tx) {

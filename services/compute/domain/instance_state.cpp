@@ -18,7 +18,7 @@ constexpr PowerState kPowerStates[] = {PowerState::NoState, PowerState::Running,
 constexpr Action kActions[] = {Action::Start,    Action::Stop,          Action::Reboot,
                                Action::RebootHard, Action::Delete,      Action::Snapshot,
                                Action::AddSecurityGroup, Action::RemoveSecurityGroup, Action::ConsoleLog,
-                               Action::AttachVolume, Action::DetachVolume};
+                               Action::AttachVolume, Action::DetachVolume, Action::Console};
 
 bool is_one_of(VmState value, std::initializer_list<VmState> allowed) {
   for (VmState a : allowed)
@@ -38,6 +38,7 @@ const char* verb(Action action) {
     case Action::AddSecurityGroup: return "add a security group to";
     case Action::RemoveSecurityGroup: return "remove a security group from";
     case Action::ConsoleLog: return "show the console log of";
+    case Action::Console: return "open the console of";
     case Action::AttachVolume: return "attach a volume to";
     case Action::DetachVolume: return "detach a volume from";
   }
@@ -58,6 +59,7 @@ bool allowed(const Status& s, Action action) {
     case Action::RemoveSecurityGroup: return s.vm != VmState::Deleted && s.task != TaskState::Deleting;
     case Action::ConsoleLog:
       return is_one_of(s.vm, {VmState::Active, VmState::Shutoff, VmState::Rebooting, VmState::Error});
+    case Action::Console: return is_one_of(s.vm, {VmState::Active, VmState::Rebooting}) && s.task != TaskState::Deleting;
     // Live into a running guest, or into the definition of a stopped one; never while a
     // task (a reboot, a snapshot) may redefine or pause the domain.
     case Action::AttachVolume:
@@ -123,6 +125,7 @@ const char* to_string(Action action) {
     case Action::AddSecurityGroup: return "add-security-group";
     case Action::RemoveSecurityGroup: return "remove-security-group";
     case Action::ConsoleLog: return "console-log";
+    case Action::Console: return "console";
     case Action::AttachVolume: return "attach-volume";
     case Action::DetachVolume: return "detach-volume";
   }
@@ -177,6 +180,7 @@ Status begin(const Status& current, Action action) {
     case Action::AddSecurityGroup:
     case Action::RemoveSecurityGroup:
     case Action::ConsoleLog:
+    case Action::Console:
     case Action::AttachVolume:
     case Action::DetachVolume: return current;
   }

@@ -18,7 +18,7 @@ enum class TaskState {
 enum class PowerState { NoState, Running, Paused, Shutdown, Crashed };
 enum class Action {
   Start, Stop, Reboot, RebootHard, Delete, Snapshot, AddSecurityGroup, RemoveSecurityGroup, ConsoleLog,
-  AttachVolume, DetachVolume
+  AttachVolume, DetachVolume, Console
 };
 
 struct Status {
@@ -57,6 +57,7 @@ std::string api_status(const Status& status);
 //   Snapshot:   ACTIVE or SHUTOFF, no task.
 //   Add/RemoveSecurityGroup: any state but DELETED and not while deleting.
 //   ConsoleLog: ACTIVE, SHUTOFF, REBOOT or ERROR (any task).
+//   Console:    ACTIVE or REBOOT (a running guest), not while deleting.
 //   Attach/DetachVolume: ACTIVE or SHUTOFF, no task.
 //   Delete:     EVERY state (idempotent), including ERROR, DELETED and while another task runs.
 void check_action(const Status& current, Action action, const std::string& instance_name);

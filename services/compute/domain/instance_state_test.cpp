@@ -24,7 +24,7 @@ const std::vector<TaskState> kAllTask = {T::None,       T::Scheduling,    T::Net
 const std::vector<PowerState> kAllPower = {P::NoState, P::Running, P::Paused, P::Shutdown, P::Crashed};
 const std::vector<Action> kAllActions = {A::Start,    A::Stop,     A::Reboot,           A::RebootHard,
                                          A::Delete,   A::Snapshot, A::AddSecurityGroup, A::RemoveSecurityGroup,
-                                         A::ConsoleLog, A::AttachVolume, A::DetachVolume};
+                                         A::ConsoleLog, A::AttachVolume, A::DetachVolume, A::Console};
 
 // Every (vm, task) pair, including nonsense ones: the rules must hold for whatever is stored.
 std::vector<Status> all_statuses() {
@@ -95,17 +95,19 @@ TEST_CASE("which actions each status accepts", "[instance_state]") {
       {{V::Building, T::Spawning}, {A::Delete, A::AddSecurityGroup, A::RemoveSecurityGroup}},
       {{V::Active, T::None},
        {A::Stop, A::Reboot, A::RebootHard, A::Delete, A::Snapshot, A::AddSecurityGroup, A::RemoveSecurityGroup,
-        A::ConsoleLog, A::AttachVolume, A::DetachVolume}},
-      {{V::Active, T::PoweringOff}, {A::Delete, A::AddSecurityGroup, A::RemoveSecurityGroup, A::ConsoleLog}},
-      {{V::Active, T::ImageSnapshot}, {A::Delete, A::AddSecurityGroup, A::RemoveSecurityGroup, A::ConsoleLog}},
+        A::ConsoleLog, A::AttachVolume, A::DetachVolume, A::Console}},
+      {{V::Active, T::PoweringOff}, {A::Delete, A::AddSecurityGroup, A::RemoveSecurityGroup, A::ConsoleLog, A::Console}},
+      {{V::Active, T::ImageSnapshot},
+       {A::Delete, A::AddSecurityGroup, A::RemoveSecurityGroup, A::ConsoleLog, A::Console}},
       {{V::Active, T::Deleting}, {A::Delete, A::ConsoleLog}},
       {{V::Shutoff, T::None},
        {A::Start, A::RebootHard, A::Delete, A::Snapshot, A::AddSecurityGroup, A::RemoveSecurityGroup, A::ConsoleLog,
         A::AttachVolume, A::DetachVolume}},
       {{V::Shutoff, T::PoweringOn}, {A::Delete, A::AddSecurityGroup, A::RemoveSecurityGroup, A::ConsoleLog}},
       {{V::Rebooting, T::Rebooting},
-       {A::RebootHard, A::Delete, A::AddSecurityGroup, A::RemoveSecurityGroup, A::ConsoleLog}},
-      {{V::Rebooting, T::RebootingHard}, {A::Delete, A::AddSecurityGroup, A::RemoveSecurityGroup, A::ConsoleLog}},
+       {A::RebootHard, A::Delete, A::AddSecurityGroup, A::RemoveSecurityGroup, A::ConsoleLog, A::Console}},
+      {{V::Rebooting, T::RebootingHard},
+       {A::Delete, A::AddSecurityGroup, A::RemoveSecurityGroup, A::ConsoleLog, A::Console}},
       {{V::Error, T::None},
        {A::Stop, A::RebootHard, A::Delete, A::AddSecurityGroup, A::RemoveSecurityGroup, A::ConsoleLog}},
       {{V::Error, T::Deleting}, {A::Delete, A::ConsoleLog}},
