@@ -9,6 +9,8 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
+#include <deque>
 
 namespace stratus::http {
 
@@ -31,6 +33,7 @@ struct Server::Impl {
 
   ServerSettings settings;
   Handler handler;
+  UpgradeHandler upgrade;
   log::Logger logger;
   std::atomic<bool> stopping{false};
   // Before io: sessions still queued in io when it is destroyed unregister themselves here.
@@ -42,6 +45,98 @@ struct Server::Impl {
 };
 
 namespace {
+
+namespace websocket = beast::websocket;
+
+// An accepted WebSocket: reads frames and hands them to the app's session; sends what the
+// app queues, in order, one write at a time. Everything runs on the connection's strand.
+class WebSocketConnection : public WebSocket, public std::enable_shared_from_this<WebSocketConnection> {
+ public:
+  WebSocketConnection(tcp::socket socket, std::function<WebSocketSession(std::shared_ptr<WebSocket>)> start,
+                      std::size_t max_message_bytes)
+      : ws_(std::move(socket)), start_(std::move(start)) {
+    ws_.read_message_max(max_message_bytes);
+  }
+
+  void run(Request request) {
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));  // pings an idle peer
+    ws_.set_option(websocket::stream_base::decorator(
+        [](websocket::response_type& response) { response.set(beast::http::field::server, "stratus"); }));
+    ws_.async_accept(request, [self = shared_from_this()](beast::error_code ec) { self->on_accept(ec); });
+  }
+
+  void send(std::string data, bool text) override {
+    asio::post(ws_.get_executor(), [self = shared_from_this(), data = std::move(data), text]() mutable {
+      if (self->finished_ || self->close_requested_) return;
+      self->outgoing_.emplace_back(std::move(data), text);
+      if (self->outgoing_.size() == 1) self->write_next();
+    });
+  }
+
+  void close() override {
+    asio::post(ws_.get_executor(), [self = shared_from_this()] {
+      self->close_requested_ = true;
+      if (self->outgoing_.empty()) self->send_close();
+    });
+  }
+
+ private:
+  void on_accept(beast::error_code ec) {
+    if (ec) return finish();
+    accepted_ = true;
+    session_ = start_(shared_from_this());
+    read();
+  }
+
+  void read() {
+    ws_.async_read(incoming_, [self = shared_from_this()](beast::error_code ec, std::size_t) { self->on_read(ec); });
+  }
+
+  void on_read(beast::error_code ec) {
+    if (ec) return finish();  // closed by the peer, timed out, or too large a message
+    std::string data = beast::buffers_to_string(incoming_.data());
+    incoming_.consume(incoming_.size());
+    if (session_.on_message) session_.on_message(std::move(data));
+    read();
+  }
+
+  void write_next() {
+    auto& [data, text] = outgoing_.front();
+    ws_.text(text);
+    ws_.async_write(asio::buffer(data), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+      if (ec) return self->finish();
+      self->outgoing_.pop_front();
+      if (!self->outgoing_.empty()) self->write_next();
+      else if (self->close_requested_) self->send_close();
+    });
+  }
+
+  void send_close() {
+    if (closing_ || finished_ || !accepted_) return;
+    closing_ = true;
+    ws_.async_close(websocket::close_code::normal, [self = shared_from_this()](beast::error_code) { self->finish(); });
+  }
+
+  void finish() {
+    if (finished_) return;
+    finished_ = true;
+    outgoing_.clear();
+    // The app's callbacks usually hold this connection: dropping them ends the cycle.
+    auto session = std::move(session_);
+    session_ = WebSocketSession{};
+    if (session.on_close) session.on_close();
+  }
+
+  websocket::stream<beast::tcp_stream> ws_;
+  std::function<WebSocketSession(std::shared_ptr<WebSocket>)> start_;
+  WebSocketSession session_;
+  beast::flat_buffer incoming_;
+  std::deque<std::pair<std::string, bool>> outgoing_;
+  bool accepted_ = false;
+  bool close_requested_ = false;
+  bool closing_ = false;
+  bool finished_ = false;
+};
 
 // One connection: read a request, answer it, and again while the client keeps it alive.
 // Every step runs on the connection's strand, one after the other.
@@ -86,6 +181,7 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     if (ec) return close();  // end of stream, timeout, reset, malformed request
     Request request = parser_->release();
+    if (server_->upgrade && websocket::is_upgrade(request)) return upgrade(std::move(request));
     Response response;
     try {
       response = server_->handler(request);
@@ -95,6 +191,27 @@ class Session : public std::enable_shared_from_this<Session> {
     }
     response.keep_alive(request.keep_alive() && !server_->stopping);
     write(std::move(response));
+  }
+
+  // The app decides; an accepted connection leaves this session for a WebSocketConnection.
+  void upgrade(Request request) {
+    Upgrade decision;
+    try {
+      decision = server_->upgrade(request);
+    } catch (const std::exception& e) {
+      server_->logger.error("websocket upgrade failed", {{"error", e.what()}, {"target", std::string(request.target())}});
+      decision = Upgrade::refuse(make_response(request, Status::internal_server_error, "internal error\n", "text/plain"));
+    }
+    if (decision.refusal || !decision.accept) {
+      Response refusal = decision.refusal ? std::move(*decision.refusal)
+                                          : make_response(request, Status::not_found, "not found\n", "text/plain");
+      refusal.keep_alive(false);
+      return write(std::move(refusal));
+    }
+    stream_.expires_never();
+    std::make_shared<WebSocketConnection>(stream_.release_socket(), std::move(decision.accept),
+                                          server_->settings.max_body_bytes)
+        ->run(std::move(request));
   }
 
   void write(Response response) {
@@ -190,6 +307,8 @@ Server::Server(ServerSettings settings, Handler handler, log::Logger logger)
 Server::~Server() {
   if (running_) stop(std::chrono::milliseconds(0));
 }
+
+void Server::on_upgrade(UpgradeHandler handler) { impl_->upgrade = std::move(handler); }
 
 void Server::start() {
   auto [host, port] = split_host_port(impl_->settings.listen);

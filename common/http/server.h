@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -30,6 +31,38 @@ using Request = boost::beast::http::request<boost::beast::http::string_body>;
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
 using Status = boost::beast::http::status;
 using Handler = std::function<Response(const Request&)>;
+
+// WebSockets (RFC 6455) on the same port, for a request that asks to upgrade. The app sees a
+// connection it may send to from any thread, and callbacks for what arrives:
+//
+//   server.on_upgrade([&](const http::Request& r) -> http::Upgrade {
+//     if (!allowed(r)) return http::Upgrade::refuse(make_response(r, Status::forbidden, ...));
+//     return http::Upgrade::accept_with([](std::shared_ptr<http::WebSocket> socket) {
+//       return http::WebSocketSession{[socket](std::string data) { socket->send(data); },  // echo
+//                                     [] { /* closed */ }};
+//     });
+//   });
+class WebSocket {
+ public:
+  virtual ~WebSocket() = default;
+  // Queued and sent in order; thread-safe. Binary frames unless `text`.
+  virtual void send(std::string data, bool text = false) = 0;
+  // Closes after what is queued (a normal close frame); thread-safe, idempotent.
+  virtual void close() = 0;
+};
+struct WebSocketSession {
+  std::function<void(std::string data)> on_message;  // on the connection's strand: keep it short
+  std::function<void()> on_close;                     // once, however the connection ended
+};
+struct Upgrade {
+  std::optional<Response> refusal;  // answered instead of upgrading
+  std::function<WebSocketSession(std::shared_ptr<WebSocket>)> accept;
+  static Upgrade refuse(Response response) { return Upgrade{std::move(response), nullptr}; }
+  static Upgrade accept_with(std::function<WebSocketSession(std::shared_ptr<WebSocket>)> start) {
+    return Upgrade{std::nullopt, std::move(start)};
+  }
+};
+using UpgradeHandler = std::function<Upgrade(const Request&)>;
 
 struct ServerSettings {
   std::string listen = "127.0.0.1:8080";  // host:port; port 0 picks a free one (tests)
@@ -49,6 +82,9 @@ class Server {
   Server(const Server&) = delete;
   Server& operator=(const Server&) = delete;
 
+  // Requests that ask for a WebSocket go to `handler` (set it before start()); without one they
+  // are ordinary requests for the HTTP handler.
+  void on_upgrade(UpgradeHandler handler);
   // Binds and starts the threads. Throws std::runtime_error when the address cannot be bound.
   void start();
   // The bound port (after start()).

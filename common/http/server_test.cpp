@@ -8,6 +8,7 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/beast/core.hpp>
+#include <boost/beast/websocket.hpp>
 
 using namespace stratus;
 namespace beast = boost::beast;
@@ -145,4 +146,56 @@ TEST_CASE("a listen address that cannot be bound is an error") {
   CHECK_THROWS_AS(http::split_host_port("nohost"), std::invalid_argument);
   CHECK(http::split_host_port("127.0.0.1:8788") == std::make_pair(std::string("127.0.0.1"), static_cast<unsigned short>(8788)));
   server.stop();
+}
+
+TEST_CASE("a websocket upgrade is accepted or refused by the app, and an accepted one echoes until closed") {
+  http::ServerSettings settings;
+  settings.listen = "127.0.0.1:0";
+  http::Server server(settings, [](const http::Request& r) {
+    return http::make_response(r, http::Status::ok, "plain http\n", "text/plain");
+  }, quiet_logger());
+  std::promise<void> closed;
+  server.on_upgrade([&](const http::Request& r) -> http::Upgrade {
+    if (r.target() != "/echo")
+      return http::Upgrade::refuse(http::make_response(r, http::Status::forbidden, "no\n", "text/plain"));
+    return http::Upgrade::accept_with([&](std::shared_ptr<http::WebSocket> socket) {
+      std::weak_ptr<http::WebSocket> weak = socket;
+      return http::WebSocketSession{[weak](std::string data) {
+                                      if (auto s = weak.lock()) s->send("echo: " + data, true);
+                                    },
+                                    [&] { closed.set_value(); }};
+    });
+  });
+  server.start();
+
+  asio::io_context io;
+  namespace websocket = beast::websocket;
+  {
+    websocket::stream<tcp::socket> ws(io);
+    ws.next_layer().connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server.port()));
+    ws.handshake("127.0.0.1", "/echo");
+    ws.write(asio::buffer(std::string("hello")));
+    beast::flat_buffer buffer;
+    ws.read(buffer);
+    CHECK(beast::buffers_to_string(buffer.data()) == "echo: hello");
+    CHECK(ws.got_text());
+    ws.close(websocket::close_code::normal);
+  }
+  CHECK(closed.get_future().wait_for(std::chrono::seconds(5)) == std::future_status::ready);
+
+  // Refused: the app's own answer, as plain HTTP.
+  tcp::socket plain(io);
+  plain.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), server.port()));
+  beast::http::request<beast::http::empty_body> ask(beast::http::verb::get, "/elsewhere", 11);
+  ask.set(beast::http::field::host, "127.0.0.1");
+  ask.set(beast::http::field::upgrade, "websocket");
+  ask.set(beast::http::field::connection, "upgrade");
+  ask.set(beast::http::field::sec_websocket_key, "dGhlIHNhbXBsZSBub25jZQ==");
+  ask.set(beast::http::field::sec_websocket_version, "13");
+  beast::http::write(plain, ask);
+  beast::flat_buffer buffer;
+  beast::http::response<beast::http::string_body> answer;
+  beast::http::read(plain, buffer, answer);
+  CHECK(answer.result() == http::Status::forbidden);
+  server.stop(std::chrono::seconds(1));
 }

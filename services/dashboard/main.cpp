@@ -49,7 +49,8 @@ int run(const Config& config) {
       call_timeout);
   dashboard::DashboardSettings settings;
   settings.secure_cookies = config.get_bool("dashboard.secure_cookies", false);
-  dashboard::DashboardHandler handler(sessions, bridge, csrf, site, settings, runtime.logger().child("api"));
+  dashboard::GrpcConsoleBackend consoles([&runtime] { return runtime.channel_to("compute"); });
+  dashboard::DashboardHandler handler(sessions, bridge, consoles, csrf, site, settings, runtime.logger().child("api"));
 
   http::ServerSettings http_settings;
   http_settings.listen = runtime.listen_address();
@@ -58,6 +59,7 @@ int run(const Config& config) {
   http_settings.read_timeout = config.get_seconds("dashboard.read_timeout", std::chrono::seconds(30));
   http::Server server(http_settings, [&handler](const http::Request& r) { return handler.handle(r); },
                       runtime.logger().child("http"));
+  server.on_upgrade([&handler](const http::Request& r) { return handler.upgrade(r); });
   server.start();
   runtime.logger().info("serving the dashboard",
                         {{"url", "http://" + runtime.listen_address() + "/"}, {"files", site.size()}});

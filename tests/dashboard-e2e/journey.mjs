@@ -19,7 +19,8 @@
 //
 // Prints one line per step with the elapsed seconds; exits 1 with a clear message on failure.
 import { chromium } from 'playwright-core';
-import { mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import path from 'node:path';
@@ -298,6 +299,58 @@ async function main() {
       await shot(page, 'instances-active');
     });
 
+    await step('the Instances page with 1,000 instances', async () => {
+      // A render benchmark, not a feature check: ListServers answers 1,000 copies of our real
+      // instance (as the service would shape them), every other call stays real.
+      const real = await api(page, 'POST', '/api/rpc/compute/ListServers', {});
+      const one = real.json?.servers?.find((x) => x.id === serverId);
+      if (!one) fail('ListServers did not return our instance');
+      const servers = Array.from({ length: 1000 }, (_, i) => ({
+        ...one, id: `${serverId.slice(0, 24)}${String(i).padStart(12, '0')}`, name: `bench-${String(i).padStart(4, '0')}`,
+      }));
+      await go(page, '/project/key_pairs');
+      await page.route('**/api/rpc/compute/ListServers', (route) =>
+        route.fulfill({ status: 200, contentType: 'application/json', body: JSON.stringify({ servers, next_page_token: '' }) }));
+      try {
+        await page.evaluate(() => performance.clearMarks());
+        const s = Date.now();
+        await go(page, '/project/instances');
+        await page.locator('[data-testid="instance-row"][data-name="bench-0049"]').waitFor({ state: 'attached', timeout: 30000 });
+        const ms = Date.now() - s;
+        const count = await page.getByTestId('instances-count').innerText();
+        if (!/Displaying 50 of 1000 items/.test(count)) fail(`the first page says "${count}"`);
+        // The app marks when the list arrived and when the table with it was drawn.
+        const render = await page.evaluate(() => {
+          const data = performance.getEntriesByName('instances-data')[0];
+          const drawn = performance.getEntriesByName('instances-rendered')[0];
+          return data && drawn ? drawn.startTime - data.startTime : -1;
+        });
+        const rows = await page.locator('[data-testid="instance-row"]').count();
+        // Scrolling: frames the browser drew while the table scrolled to the end and back.
+        const scroll = await page.evaluate(async () => {
+          const frames = [];
+          let last = performance.now();
+          let running = true;
+          const tick = (t) => { frames.push(t - last); last = t; if (running) requestAnimationFrame(tick); };
+          requestAnimationFrame(tick);
+          for (let y = 0; y <= document.body.scrollHeight; y += 400) { window.scrollTo(0, y); await new Promise((r) => requestAnimationFrame(r)); }
+          window.scrollTo(0, 0);
+          await new Promise((r) => setTimeout(r, 100));
+          running = false;
+          frames.sort((a, b) => a - b);
+          return { frames: frames.length, p50: frames[Math.floor(frames.length / 2)] || 0, worst: frames[frames.length - 1] || 0 };
+        });
+        const n = Date.now();
+        await page.getByTestId('instances-next').click();
+        await page.locator('[data-testid="instance-row"][data-name="bench-0099"]').waitFor({ state: 'attached' });
+        const next = Date.now() - n;
+        log(`metric Instances page with 1,000 instances (${rows} rows a page): rendered in ${Math.round(render)} ms after the list arrived; ${ms} ms from the menu click to the first page (the 1,000 servers come through Playwright's route); the next page in ${next} ms; scrolling ${scroll.frames} frames, p50 ${scroll.p50.toFixed(1)} ms, worst ${scroll.worst.toFixed(1)} ms`);
+      } finally {
+        await page.unroute('**/api/rpc/compute/ListServers');
+      }
+      await go(page, '/project/key_pairs');
+    });
+
     let fip = '';
     await step('allocate a floating IP', async () => {
       await go(page, '/project/floating_ips');
@@ -350,6 +403,25 @@ async function main() {
       await page.getByTestId('tab-actions').click();
       await page.getByTestId('action-log').waitFor();
       await shot(page, 'instance-action-log');
+    });
+
+    await step('the interactive console answers typed Enter with the login prompt', async () => {
+      await page.getByTestId('tab-serial').click();
+      await page.locator('[data-testid="serial-state"][data-state="connected"]').waitFor({ timeout: 60000 });
+      const rows = page.locator('[data-testid="serial-console"] .xterm-rows');
+      await rows.waitFor();
+      await page.locator('[data-testid="serial-console"]').click();
+      const end = Date.now() + 60000;
+      let text = '';
+      for (let tries = 0; ; tries++) {
+        if (tries % 10 === 0) await page.keyboard.press('Enter');  // getty answers with its prompt
+        text = await rows.innerText();
+        if (text.includes(`${names.server} login:`)) break;
+        if (Date.now() > end) fail(`no login prompt on the console: ${text.slice(-300)}`);
+        await page.waitForTimeout(300);
+      }
+      log(`     console: ${text.split('\n').filter((l) => l.trim()).slice(-1)[0]?.trim()}`);
+      await shot(page, 'instance-serial-console');
     });
 
     await step('cross-tenant: GetServer of another project answers 404', async () => {
@@ -434,6 +506,30 @@ async function main() {
       });
       if (!out.includes(USER)) fail(`cloudctl whoami after sourcing ${download.suggestedFilename()} printed: ${out.slice(0, 300)}`);
       log(`     ${download.suggestedFilename()} + cloudctl whoami: ${out.split('\n').filter(Boolean).slice(-1)[0]?.slice(0, 100)}`);
+    });
+
+    await step('the EC2 credentials from API Access work with Debian\'s aws CLI', async () => {
+      const aws = '/usr/bin/aws';
+      if (!existsSync(aws)) { log('     skipped: /usr/bin/aws is not installed'); return; }
+      await go(page, '/project/api_access');
+      const [download] = await Promise.all([
+        page.waitForEvent('download', { timeout: 30000 }),
+        page.getByRole('button', { name: 'Download EC2 Credentials' }).click(),
+      ]);
+      const rc = await download.path();
+      const keyId = /access key ([A-Za-z0-9]+)\)/.exec(readFileSync(rc, 'utf8'))?.[1] || '';
+      const home = mkdtempSync(path.join(tmpdir(), 'ec2rc-'));
+      try {
+        const out = execFileSync('bash', ['-c', 'source "$1" && aws --endpoint-url "$EC2_URL" ec2 describe-instances --output json', 'ec2rc', rc], {
+          encoding: 'utf8', env: { PATH: env.PATH, HOME: home },
+        });
+        const listed = JSON.parse(out).Reservations.flatMap((r) => r.Instances.map((i) => i.InstanceId));
+        if (!listed.length) fail(`aws ec2 describe-instances with ${download.suggestedFilename()} listed no instance: ${out.slice(0, 300)}`);
+        log(`     ${download.suggestedFilename()} + aws ec2 describe-instances: ${listed.join(' ')}`);
+      } finally {
+        rmSync(home, { recursive: true, force: true });
+        if (keyId) await api(page, 'POST', '/api/rpc/identity/DeleteAccessKey', { access_key_id: keyId });
+      }
     });
 
     await step('delete the instance', async () => {

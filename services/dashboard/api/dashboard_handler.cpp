@@ -9,6 +9,7 @@
 
 #include "common/error/error.h"
 #include "common/rpc/status.h"
+#include "common/validate/validate.h"
 #include "services/dashboard/domain/rpc_routes.h"
 #include "services/dashboard/domain/static_paths.h"
 
@@ -98,15 +99,57 @@ const StaticFile* StaticSite::find(const std::string& relative_path) const {
   return it == files_.end() ? nullptr : &it->second;
 }
 
-DashboardHandler::DashboardHandler(SessionBackend& sessions, RpcBackend& rpc, const CsrfGuard& csrf,
-                                   const StaticSite& site, DashboardSettings settings, log::Logger logger)
-    : sessions_(sessions), rpc_(rpc), csrf_(csrf), site_(site), settings_(settings), logger_(std::move(logger)) {}
+DashboardHandler::DashboardHandler(SessionBackend& sessions, RpcBackend& rpc, ConsoleBackend& consoles,
+                                   const CsrfGuard& csrf, const StaticSite& site, DashboardSettings settings,
+                                   log::Logger logger)
+    : sessions_(sessions), rpc_(rpc), consoles_(consoles), csrf_(csrf), site_(site), settings_(settings),
+      logger_(std::move(logger)) {}
 
 http::Response DashboardHandler::handle(const http::Request& request) {
   std::string target(request.target());
   std::string path = target.substr(0, target.find('?'));
   if (path == "/api" || path.rfind("/api/", 0) == 0) return handle_api(request, path);
   return serve_static(request);
+}
+
+http::Upgrade DashboardHandler::upgrade(const http::Request& request) {
+  std::string target(request.target());
+  std::string path = target.substr(0, target.find('?'));
+  const std::string prefix = "/api/console/";
+  if (path.rfind(prefix, 0) != 0 || path.size() == prefix.size())
+    return http::Upgrade::refuse(error_response(request, 404, "NOT_FOUND", "no WebSocket at " + path));
+  std::string server = path.substr(prefix.size());
+  if (!validate::is_uuid(server))
+    return http::Upgrade::refuse(error_response(request, 400, "INVALID_ARGUMENT", "a console is opened by server id"));
+  std::string token = session_token_of(request);
+  if (token.empty()) return http::Upgrade::refuse(error_response(request, 401, "UNAUTHENTICATED", "you are not logged in"));
+  // Cross-site WebSockets carry cookies too (SameSite aside): the origin must be this site's,
+  // and the CSRF token bound to the session must come along.
+  if (!same_origin(header_of(request, "Origin"), header_of(request, "Host")))
+    return http::Upgrade::refuse(error_response(request, 403, "PERMISSION_DENIED", "a console opens only from the dashboard's own pages"));
+  if (!csrf_.accepts(token, query_value(target, "csrf")))
+    return http::Upgrade::refuse(error_response(request, 403, "PERMISSION_DENIED",
+                                                "the console request has no valid CSRF token: reload the page"));
+  return http::Upgrade::accept_with([this, token, server](std::shared_ptr<http::WebSocket> socket) {
+    std::weak_ptr<http::WebSocket> weak = socket;
+    auto log = logger_;
+    std::shared_ptr<ConsoleCall> call = consoles_.open(
+        token, server,
+        [weak](const std::string& bytes) {
+          if (auto s = weak.lock()) s->send(bytes);
+        },
+        [weak, log, server](const grpc::Status& status) {
+          auto s = weak.lock();
+          if (!s) return;
+          // The service's own words on the user's screen, then the end of the session.
+          if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED)
+            s->send(std::string("\r\n[") + rpc::grpc_code_name(status.error_code()) + ": " + status.error_message() + "]\r\n");
+          s->close();
+        });
+    logger_.info("console opened", {{"server", server}});
+    return http::WebSocketSession{[call](std::string typed) { call->type(typed); },
+                                  [call]() mutable { call->hang_up(); }};
+  });
 }
 
 http::Response DashboardHandler::handle_api(const http::Request& request, const std::string& path) {

@@ -8,6 +8,7 @@
 //   GET    /api/projects          the projects the user may switch to
 //   GET    /api/endpoints         the service catalog
 //   POST   /api/rpc/<service>/<Method>   a unary call as the user, JSON in and out
+//   GET    /api/console/<server>?csrf=T  WebSocket: the server's interactive serial console
 // Every call but login needs the session cookie; every state-changing one (all but GET)
 // also needs X-CSRF-Token.
 #include <chrono>
@@ -16,6 +17,7 @@
 
 #include "common/http/server.h"
 #include "common/log/log.h"
+#include "services/dashboard/app/console_bridge.h"
 #include "services/dashboard/app/rpc_bridge.h"
 #include "services/dashboard/app/sessions.h"
 #include "services/dashboard/domain/session.h"
@@ -46,10 +48,13 @@ struct DashboardSettings {
 
 class DashboardHandler {
  public:
-  DashboardHandler(SessionBackend& sessions, RpcBackend& rpc, const CsrfGuard& csrf, const StaticSite& site,
-                   DashboardSettings settings, log::Logger logger);
+  DashboardHandler(SessionBackend& sessions, RpcBackend& rpc, ConsoleBackend& consoles, const CsrfGuard& csrf,
+                   const StaticSite& site, DashboardSettings settings, log::Logger logger);
 
   http::Response handle(const http::Request& request);
+  // A WebSocket request: only the console, only from this origin, with the session cookie and
+  // its CSRF token (browsers cannot set headers on a WebSocket: it rides in the query).
+  http::Upgrade upgrade(const http::Request& request);
 
  private:
   http::Response handle_api(const http::Request& request, const std::string& path);
@@ -66,6 +71,7 @@ class DashboardHandler {
 
   SessionBackend& sessions_;
   RpcBackend& rpc_;
+  ConsoleBackend& consoles_;
   const CsrfGuard& csrf_;
   const StaticSite& site_;
   DashboardSettings settings_;

@@ -52,6 +52,17 @@ class StandInRpc : public RpcBackend {
   std::string last_call;
 };
 
+class StandInConsoles : public ConsoleBackend {
+ public:
+  std::unique_ptr<ConsoleCall> open(const std::string& token, const std::string& server,
+                                    std::function<void(const std::string&)>,
+                                    std::function<void(const grpc::Status&)>) override {
+    opened = server + " as " + token;
+    return nullptr;
+  }
+  std::string opened;
+};
+
 log::Logger quiet() {
   static std::ostringstream out;
   return log::Logger("test", log::Level::Error, log::Format::Text, std::make_shared<log::Sink>(out));
@@ -64,7 +75,7 @@ struct Fixture {
     std::ofstream(root / "index.html") << "<!doctype html><title>Stratus</title>";
     std::ofstream(root / "assets" / "app-1.js") << "console.log(1)";
     site = StaticSite::load(root.string());
-    handler = std::make_unique<DashboardHandler>(sessions, rpc, csrf, site, DashboardSettings{}, quiet());
+    handler = std::make_unique<DashboardHandler>(sessions, rpc, consoles, csrf, site, DashboardSettings{}, quiet());
   }
   ~Fixture() { std::filesystem::remove_all(root); }
 
@@ -81,6 +92,7 @@ struct Fixture {
   std::filesystem::path root;
   StandInSessions sessions;
   StandInRpc rpc;
+  StandInConsoles consoles;
   CsrfGuard csrf;
   StaticSite site;
   std::unique_ptr<DashboardHandler> handler;
@@ -154,4 +166,27 @@ TEST_CASE_METHOD(Fixture, "the app's routes get index.html; assets are exact; no
   CHECK(send(beast_http::verb::get, "/assets/gone.js").result_int() == 404);
   CHECK(send(beast_http::verb::get, "/../secrets").result_int() == 400);
   CHECK(send(beast_http::verb::post, "/instances").result_int() == 405);
+}
+
+TEST_CASE_METHOD(Fixture, "a console WebSocket needs the session, this origin and the CSRF token in its query") {
+  const std::string server = "0b0c5a52-64a4-4b8c-9a3e-2f6f1f0e7a11";
+  auto ask = [&](const std::string& target, const std::string& cookie, const std::string& origin) {
+    http::Request request(beast_http::verb::get, target, 11);
+    request.set(beast_http::field::host, "127.0.0.1:8790");
+    if (!origin.empty()) request.set("Origin", origin);
+    if (!cookie.empty()) request.set(beast_http::field::cookie, "stratus_session=" + cookie);
+    return handler->upgrade(request);
+  };
+  const std::string own = "http://127.0.0.1:8790";
+  const std::string csrf_query = "?csrf=" + csrf.token_for("tok-1");
+  CHECK(ask("/api/console/" + server + csrf_query, "", own).refusal->result_int() == 401);
+  CHECK(ask("/api/console/" + server + csrf_query, "tok-1", "http://evil.example").refusal->result_int() == 403);
+  CHECK(ask("/api/console/" + server, "tok-1", own).refusal->result_int() == 403);
+  CHECK(ask("/api/console/" + server + "?csrf=" + csrf.token_for("tok-2"), "tok-1", own).refusal->result_int() == 403);
+  CHECK(ask("/api/console/not-an-id" + csrf_query, "tok-1", own).refusal->result_int() == 400);
+  CHECK(ask("/api/elsewhere", "tok-1", own).refusal->result_int() == 404);
+  auto accepted = ask("/api/console/" + server + csrf_query, "tok-1", own);
+  CHECK_FALSE(accepted.refusal);
+  REQUIRE(accepted.accept);
+  CHECK(consoles.opened.empty());  // the call starts only once the WebSocket is accepted
 }

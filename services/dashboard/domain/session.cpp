@@ -1,5 +1,7 @@
 #include "services/dashboard/domain/session.h"
 
+#include "common/validate/percent.h"
+
 #include <sodium.h>
 
 #include <stdexcept>
@@ -93,6 +95,27 @@ CsrfKey csrf_key_from_hex(const std::string& text) {
       length != key.size())
     throw std::invalid_argument("the dashboard session key must be 64 hex digits (32 bytes)");
   return key;
+}
+
+bool same_origin(const std::string& origin, const std::string& host) {
+  return !host.empty() && (origin == "http://" + host || origin == "https://" + host);
+}
+
+std::string query_value(const std::string& target, const std::string& name) {
+  auto question = target.find('?');
+  if (question == std::string::npos) return "";
+  std::string query = target.substr(question + 1);
+  size_t start = 0;
+  while (start <= query.size()) {
+    size_t end = query.find('&', start);
+    if (end == std::string::npos) end = query.size();
+    std::string pair = query.substr(start, end - start);
+    auto equals = pair.find('=');
+    if (pair.substr(0, equals) == name)
+      return equals == std::string::npos ? "" : validate::percent_decode(pair.substr(equals + 1), true).value_or("");
+    start = end + 1;
+  }
+  return "";
 }
 
 }  // namespace stratus::dashboard

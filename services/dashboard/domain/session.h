@@ -24,6 +24,13 @@ bool is_cookie_safe(std::string_view value);
 std::string session_cookie(const std::string& token, bool secure, std::chrono::seconds max_age);
 std::string cleared_session_cookie(bool secure);
 
+// True when a request's Origin header names the site of its Host header (http or https):
+// what a WebSocket from the dashboard's own page sends, and a page elsewhere cannot.
+bool same_origin(const std::string& origin, const std::string& host);
+// The percent-decoded value of `name` in the query of a request target ("/p?a=1&b=2");
+// empty when absent or malformed.
+std::string query_value(const std::string& target, const std::string& name);
+
 using CsrfKey = std::array<unsigned char, 32>;
 
 class CsrfGuard {

@@ -44,3 +44,17 @@ TEST_CASE("replicas that share a key file accept each other's CSRF tokens") {
   CHECK_THROWS_AS(csrf_key_from_hex("abc"), std::invalid_argument);
   CHECK_THROWS_AS(csrf_key_from_hex(std::string(64, 'z')), std::invalid_argument);
 }
+
+TEST_CASE("a WebSocket's origin must be the dashboard's own, and its CSRF token comes in the query") {
+  CHECK(same_origin("http://127.0.0.1:8790", "127.0.0.1:8790"));
+  CHECK(same_origin("https://cloud.example:443", "cloud.example:443"));
+  CHECK_FALSE(same_origin("http://evil.example", "127.0.0.1:8790"));
+  CHECK_FALSE(same_origin("", "127.0.0.1:8790"));
+  CHECK_FALSE(same_origin("null", "127.0.0.1:8790"));
+  CHECK_FALSE(same_origin("http://127.0.0.1:8790.evil.example", "127.0.0.1:8790"));
+  CHECK(query_value("/api/console/x?csrf=ab%2Bc&z=1", "csrf") == "ab+c");
+  CHECK(query_value("/api/console/x?a=1&csrf=t", "csrf") == "t");
+  CHECK(query_value("/api/console/x?csrfx=t", "csrf").empty());
+  CHECK(query_value("/api/console/x", "csrf").empty());
+  CHECK(query_value("/api/console/x?csrf=%zz", "csrf").empty());
+}

@@ -3,7 +3,7 @@
 // names) and the X-CSRF-Token header; errors are {"error":{"code","message"}}.
 import type { Session } from './types';
 
-export type Service = 'compute' | 'network' | 'image' | 'block-storage';
+export type Service = 'compute' | 'network' | 'image' | 'block-storage' | 'identity';
 
 export class ApiError extends Error {
   constructor(public status: number, public code: string, message: string) {
@@ -16,6 +16,7 @@ let csrf = '';
 let onUnauthenticated: (() => void) | null = null;
 
 export function setCsrf(token: string) { csrf = token; }
+export function csrfToken() { return csrf; }
 export function setUnauthenticatedHandler(fn: () => void) { onUnauthenticated = fn; }
 
 async function parseError(res: Response): Promise<ApiError> {

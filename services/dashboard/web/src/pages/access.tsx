@@ -1,7 +1,7 @@
 import { useState } from 'preact/hooks';
 import { listAll, rpc, session as sessionApi } from '../api';
 import type { FloatingIp, KeyPair, NetworkInfo, Port, SecurityGroup, SecurityGroupRule, Server, Session } from '../types';
-import { act, confirmAction, Empty, FormModal, Link, Loading, PageHead, StatusBadge, toast, useData } from '../ui';
+import { act, confirmAction, Empty, FormModal, Link, Loading, PageHead, StatusBadge, toast, toastError, useData } from '../ui';
 import { dateTime, download, enumLabel } from '../util';
 import { createKeyPair, importKeyPair, keyNameError } from './keys';
 import { AssociateFip } from './instances';
@@ -361,10 +361,34 @@ export function ApiAccess(props: { sess: Session }) {
     `export CLOUD_ENDPOINT=${identity}`, `export CLOUD_USERNAME=${sess.user_name}`, `export CLOUD_PROJECT=${sess.project_name}`,
     'echo -n "Password for $CLOUD_USERNAME: "', 'read -sr CLOUD_PASSWORD', 'export CLOUD_PASSWORD', 'echo', '',
   ].join('\n'), 'text/x-shellscript');
+  // EC2 credentials, as Horizon's "Download EC2 Credentials": a new access key of this user in
+  // this project (its secret is shown only now), for the aws CLI and boto3 against the EC2 front.
+  const ec2 = data?.find((e) => e.service === 'ec2')?.url ?? '';
+  const [ec2Busy, setEc2Busy] = useState(false);
+  const ec2rc = async () => {
+    setEc2Busy(true);
+    try {
+      const made: any = await rpc('identity', 'CreateAccessKey', {});
+      const url = `http://${ec2.replace(/^https?:\/\//, '').replace(/\/+$/, '')}/`;
+      download(`${sess.project_name}-ec2rc.sh`, [
+        '#!/usr/bin/env bash', `# EC2 credentials of ${sess.user_name} in project ${sess.project_name} (access key ${made.key.access_key_id}); source this file.`,
+        `export AWS_ACCESS_KEY_ID=${made.key.access_key_id}`, `export AWS_SECRET_ACCESS_KEY=${made.secret}`,
+        `export AWS_DEFAULT_REGION=${data?.find((e) => e.service === 'ec2')?.region || 'RegionOne'}`,
+        `export EC2_URL=${url}`, `export AWS_ENDPOINT_URL_EC2=${url}  # read by awscli >= 2.13 and boto3 >= 1.28`,
+        '# Older awscli (Debian 12 ships 2.9): aws --endpoint-url "$EC2_URL" ec2 describe-instances', '',
+      ].join('\n'), 'text/x-shellscript');
+      toast(`Access key ${made.key.access_key_id} created; ${sess.project_name}-ec2rc.sh downloaded`);
+    } catch (e) {
+      toastError(e);
+    } finally {
+      setEc2Busy(false);
+    }
+  };
   return (
     <section data-testid="api-access-page">
       <PageHead title="API Access">
         <button type="button" onClick={openrc} disabled={!data}>Download OpenRC File</button>
+        <button type="button" onClick={ec2rc} disabled={!data || !ec2 || ec2Busy}>Download EC2 Credentials</button>
       </PageHead>
       {!data ? <Loading error={error} /> : (
         <div class="table-wrap"><table class="table" data-testid="endpoints-table">

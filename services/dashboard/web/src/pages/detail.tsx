@@ -6,7 +6,18 @@ import { act, confirmAction, Empty, Link, Loading, navigate, PageHead, StatusBad
 import { age, dateTime, enumLabel, mib, uuid } from '../util';
 import { AssociateFip, AttachVolumeDialog, serverAddresses, serverFips } from './instances';
 
-const TABS: [string, string][] = [['overview', 'Overview'], ['console', 'Log'], ['actions', 'Action Log']];
+const TABS: [string, string][] = [['overview', 'Overview'], ['console', 'Log'], ['serial', 'Console'], ['actions', 'Action Log']];
+
+// The terminal (xterm.js) comes in its own chunk, fetched when the Console tab opens.
+function LazySerialConsole(props: { id: string; name: string }) {
+  const [view, setView] = useState<null | ((p: { id: string; name: string }) => any)>(null);
+  const [error, setError] = useState('');
+  useEffect(() => {
+    import('./serial_console').then((m) => setView(() => m.SerialConsole)).catch((e) => setError(String(e)));
+  }, []);
+  const View = view;
+  return View ? <View {...props} /> : <Loading error={error || undefined} />;
+}
 
 export function InstanceDetail(props: { id: string; tab: string }) {
   const { data, error, reload } = useData(async () => {
@@ -41,6 +52,7 @@ export function InstanceDetail(props: { id: string; tab: string }) {
         <>
           {props.tab === 'overview' && <Overview s={s} fips={data!.fips} onAttach={() => setDlg('attach')} onFip={() => setDlg('fip')} reload={reload} />}
           {props.tab === 'console' && <ConsoleLog id={s.id} />}
+          {props.tab === 'serial' && <LazySerialConsole id={s.id} name={s.name} />}
           {props.tab === 'actions' && <ActionLog id={s.id} />}
         </>
       )}
