@@ -45,6 +45,13 @@ struct Fixture {
   Actions actions{backends, Ec2Settings{}};
   FakeVerifier verifier;
   Ec2Handler handler{actions, verifier, "RegionOne", quiet()};
+
+  // The <Code> of the answer to a signed POST of `form`, "(none)" when it succeeded.
+  std::string error_code(const std::string& form) {
+    auto body = handler.handle(signed_post(form)).body();
+    auto begin = body.find("<Code>");
+    return begin == std::string::npos ? std::string("(none)") : body.substr(begin + 6, body.find("</Code>") - begin - 6);
+  }
 };
 
 }  // namespace
@@ -114,11 +121,7 @@ TEST_CASE("the health probe answers without a signature") {
 TEST_CASE("instance and address requests that are wrong on their face are refused before any service is called") {
   Fixture f;  // no backends at all: a call to one would crash the test
   f.verifier.answer.set_refusal(idv1::VerifySignatureResponse::REFUSAL_NONE);
-  auto code = [&](const std::string& form) {
-    auto body = f.handler.handle(signed_post(form)).body();
-    auto begin = body.find("<Code>");
-    return begin == std::string::npos ? std::string("(none)") : body.substr(begin + 6, body.find("</Code>") - begin - 6);
-  };
+  auto code = [&](const std::string& form) { return f.error_code(form); };
   CHECK(code("Action=RunInstances&MinCount=1&MaxCount=1") == "MissingParameter");
   CHECK(code("Action=RunInstances&ImageId=ami-1&MinCount=1&MaxCount=1") == "InvalidAMIID.Malformed");
   CHECK(code("Action=RunInstances&ImageId=ami-0f1e2d3c4b5a69788796a5b4c3d2e1f0&MaxCount=1") == "MissingParameter");
@@ -146,11 +149,7 @@ TEST_CASE("instance and address requests that are wrong on their face are refuse
 TEST_CASE("volume and snapshot requests that are wrong on their face are refused before any service is called") {
   Fixture f;  // no backends at all: a call to one would crash the test
   f.verifier.answer.set_refusal(idv1::VerifySignatureResponse::REFUSAL_NONE);
-  auto code = [&](const std::string& form) {
-    auto body = f.handler.handle(signed_post(form)).body();
-    auto begin = body.find("<Code>");
-    return begin == std::string::npos ? std::string("(none)") : body.substr(begin + 6, body.find("</Code>") - begin - 6);
-  };
+  auto code = [&](const std::string& form) { return f.error_code(form); };
   const std::string vol = "vol-0f1e2d3c4b5a69788796a5b4c3d2e1f0", instance = "i-0f1e2d3c4b5a69788796a5b4c3d2e1f0";
   CHECK(code("Action=CreateVolume&Size=1") == "MissingParameter");
   CHECK(code("Action=CreateVolume&AvailabilityZone=nova") == "MissingParameter");
