@@ -491,6 +491,18 @@ async function main() {
       }
     });
 
+    await step(`the Network Topology shows ${names.server} on its network with its floating IP`, async () => {
+      await go(page, '/project/networks');
+      await page.getByTestId('networks-tab-topology').click();
+      const box = page.locator(`[data-testid="topology-instance"][data-name="${names.server}"]`);
+      await box.waitFor({ timeout: 30000 });
+      const text = await box.textContent();
+      if (!text.includes(fip)) fail(`the topology box of ${names.server} says "${text}", without ${fip}`);
+      const nets = await page.locator('[data-testid="topology-network"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-name')));
+      log(`     networks drawn: ${nets.join(', ')}; ${names.server}: ${text.replace(/\s+/g, ' ').trim().slice(0, 120)}`);
+      await shot(page, 'network-topology');
+    });
+
     await step('the OpenRC file from API Access logs cloudctl in', async () => {
       const cloudctl = env.STRATUS_CLOUDCTL || '';
       if (!cloudctl) { log('     skipped: STRATUS_CLOUDCTL is not set'); return; }

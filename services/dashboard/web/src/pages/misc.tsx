@@ -1,9 +1,10 @@
 import { useState } from 'preact/hooks';
 import { listAll, rpc } from '../api';
-import type { Image, NetworkInfo, Port, Subnet } from '../types';
+import type { FloatingIp, Image, NetworkInfo, Port, Server, Subnet } from '../types';
 import { act, Bar, confirmAction, Empty, Link, Loading, navigate, PageHead, StatusBadge, useData } from '../ui';
 import { bytes, dateTime } from '../util';
 import { LaunchInstance } from './instances';
+import { Topology } from './topology';
 
 // ---- Overview: quotas and usage ----
 export function Overview() {
@@ -113,22 +114,24 @@ export function ImageDetail(props: { id: string }) {
 
 // ---- Network: networks, subnets, ports ----
 export function Networks() {
-  const [tab, setTab] = useState<'networks' | 'subnets' | 'ports'>('networks');
+  const [tab, setTab] = useState<'networks' | 'subnets' | 'ports' | 'topology'>('networks');
   const { data, error } = useData(async () => {
-    const [networks, subnets, ports] = await Promise.all([
+    const [networks, subnets, ports, servers, fips] = await Promise.all([
       rpc<{ networks: NetworkInfo[] }>('network', 'ListNetworks', {}).then((r) => r.networks ?? []),
       rpc<{ subnets: Subnet[] }>('network', 'ListSubnets', {}).then((r) => r.subnets ?? []),
       rpc<{ ports: Port[] }>('network', 'ListPorts', {}).then((r) => r.ports ?? []),
+      listAll<Server>('compute', 'ListServers', 'servers').catch(() => [] as Server[]),
+      rpc<{ floating_ips: FloatingIp[] }>('network', 'ListFloatingIps', {}).then((r) => r.floating_ips ?? []).catch(() => [] as FloatingIp[]),
     ]);
-    return { networks, subnets, ports };
+    return { networks, subnets, ports, servers, fips };
   }, [], 10000);
   const netName = (id: string) => data?.networks.find((n) => n.id === id)?.name ?? id.slice(0, 8);
   return (
     <section data-testid="networks-page">
       <PageHead title="Networks" />
       <div class="tabs" role="tablist">
-        {(['networks', 'subnets', 'ports'] as const).map((t) => (
-          <button key={t} type="button" role="tab" aria-selected={tab === t} class={tab === t ? 'tab current' : 'tab'} onClick={() => setTab(t)}>{t[0].toUpperCase() + t.slice(1)}</button>
+        {(['networks', 'subnets', 'ports', 'topology'] as const).map((t) => (
+          <button key={t} type="button" role="tab" aria-selected={tab === t} class={tab === t ? 'tab current' : 'tab'} onClick={() => setTab(t)} data-testid={`networks-tab-${t}`}>{t === 'topology' ? 'Network Topology' : t[0].toUpperCase() + t.slice(1)}</button>
         ))}
       </div>
       {!data ? <Loading error={error} /> : (
@@ -147,6 +150,7 @@ export function Networks() {
               {data.subnets.map((s) => <tr key={s.id}><td>{s.name}</td><td>{netName(s.network_id)}</td><td>{s.cidr}</td><td>{s.gateway_ip || '-'}</td><td>{(s.allocation_pools ?? []).map((p) => `${p.start}–${p.end}`).join(', ')}</td><td>{(s.dns_nameservers ?? []).join(', ')}</td></tr>)}
             </tbody>
           </table>}
+          {tab === 'topology' && <Topology networks={data.networks} servers={data.servers} ports={data.ports} fips={data.fips} />}
           {tab === 'ports' && <table class="table" data-testid="ports-table">
             <thead><tr><th scope="col">Name</th><th scope="col">Network</th><th scope="col">Fixed IPs</th><th scope="col">MAC Address</th><th scope="col">Attached Device</th><th scope="col">Status</th></tr></thead>
             <tbody>
