@@ -14,6 +14,7 @@
 //                                a random id is always checked too)
 //   STRATUS_JOURNEY_ONLY=login-page  only load the login page and check that a failed login
 //                                shows an error (works without a backend)
+//   STRATUS_DASHBOARD_ADMIN_PASSWORD  optional: the admin user's password (user admin, project admin): the Admin panel is checked
 //   STRATUS_CLOUDCTL             cloudctl binary: the API Access OpenRC file is then checked with it
 //   CHROMIUM                     browser binary (default /usr/bin/chromium)
 //
@@ -183,6 +184,7 @@ async function main() {
       const err = page.locator('[data-testid="login-error"]');
       await Promise.race([nav.waitFor(), err.waitFor()]);
       if (await err.count()) fail(`login refused: ${await err.innerText()}`);
+      if (await page.locator('nav[aria-label="Main"] a[href^="/admin/"]').count()) fail(`${USER} (no admin role) is shown the Admin panel`);
       await page.locator('[data-testid="overview-page"] .chart').first().waitFor();
       await shot(page, 'overview');
     });
@@ -624,6 +626,29 @@ async function main() {
       const r = await api(page, 'GET', '/api/session');
       if (r.status !== 401) fail(`GET /api/session after logout answered ${r.status}`);
     });
+
+    if (env.STRATUS_DASHBOARD_ADMIN_PASSWORD) {
+      await step('an admin sees the Admin panel: hypervisors up, services, every instance, flavors', async () => {
+        await login(page, env.STRATUS_DASHBOARD_ADMIN_USER || 'admin', env.STRATUS_DASHBOARD_ADMIN_PASSWORD, env.STRATUS_DASHBOARD_ADMIN_PROJECT || 'admin');
+        const admin = page.locator('nav[aria-label="Main"] a[href="/admin/hypervisors"]');
+        await admin.waitFor();
+        await go(page, '/admin/hypervisors');
+        const up = page.locator('[data-testid="hypervisor-row"][data-status="HOST_STATUS_UP"]');
+        await up.first().waitFor();
+        const hosts = await up.evaluateAll((els) => els.map((e) => e.getAttribute('data-name')));
+        await shot(page, 'admin-hypervisors');
+        await go(page, '/admin/services');
+        await page.locator('[data-testid="service-row"]').first().waitFor();
+        await go(page, '/admin/instances');
+        await page.locator('[data-testid="admin-instances-table"]').waitFor();
+        await go(page, '/admin/flavors');
+        await page.locator(`[data-testid="flavor-row"][data-name="${FLAVOR || 'm1.tiny'}"]`).waitFor();
+        await shot(page, 'admin-flavors');
+        log(`     hypervisors up: ${hosts.join(', ')}`);
+        await page.getByTestId('logout').click();
+        await page.locator('[data-testid="login-page"]').waitFor();
+      });
+    }
 
     if (consoleErrors.length) log(`note: page errors: ${consoleErrors.slice(0, 5).join(' | ')}`);
     ok = true;

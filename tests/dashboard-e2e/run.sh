@@ -25,6 +25,7 @@ journey() {
   STRATUS_DASHBOARD_IMAGE=${STRATUS_DASHBOARD_IMAGE:-stratus-guest} \
   STRATUS_DASHBOARD_FLAVOR=${STRATUS_DASHBOARD_FLAVOR:-m1.tiny} \
   STRATUS_CLOUDCTL=$STRATUS_BUILD/tools/cloudctl/cloudctl \
+  STRATUS_DASHBOARD_ADMIN_PASSWORD=$(cat "$STRATUS_STATE/secrets/admin") \
   STRATUS_SCREENSHOTS=${STRATUS_SCREENSHOTS:-$STRATUS_BUILD/tests/dashboard-e2e/screenshots} \
     node "$here/journey.mjs"
 }

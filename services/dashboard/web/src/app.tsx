@@ -7,6 +7,7 @@ import { InstanceDetail } from './pages/detail';
 import { KeyPairs, SecurityGroups, SecurityGroupRules, FloatingIps, ApiAccess } from './pages/access';
 import { Volumes, VolumeSnapshots } from './pages/volumes';
 import { Overview, Images, ImageDetail, Networks } from './pages/misc';
+import { ADMIN_NAV, AllInstances, Flavors, Hypervisors, SystemInformation } from './pages/admin';
 
 const EXPIRED = 'Your session expired, please log in again.';
 
@@ -132,12 +133,12 @@ function Shell(props: { sess: Session; setSess: (s: Session) => void; onLogout: 
       </header>
       <div class="body">
         <nav id="sidenav" class={navOpen ? 'sidenav open' : 'sidenav'} aria-label="Main">
-          {NAV.map((g) => (
+          {[...NAV, ...((sess.roles ?? []).includes('admin') ? [{ group: 'Admin', items: ADMIN_NAV }] : [])].map((g) => (
             <div key={g.group} class="navgroup">
               <h2>{g.group}</h2>
               <ul>
                 {g.items.map(([href, label]) => {
-                  const cur = href === '/project/' ? path === '/project/' || path === '/project' || path === '/' : path.startsWith(href);
+                  const cur = href === '/project/' ? path === '/project/' || path === '/project' || path === '/' : path === href || path.startsWith(href + '/');
                   return <li key={href}><Link href={href} aria-current={cur ? 'page' : undefined}>{label}</Link></li>;
                 })}
               </ul>
@@ -156,7 +157,7 @@ function Route(props: { path: string; sess: Session }) {
   const p = props.path.replace(/\/+$/, '') || '/';
   let m: RegExpMatchArray | null;
   useEffect(() => {
-    const names: Record<string, string> = { instances: 'Instances', images: 'Images', key_pairs: 'Key Pairs', volumes: 'Volumes', snapshots: 'Volume Snapshots', networks: 'Networks', security_groups: 'Security Groups', floating_ips: 'Floating IPs', api_access: 'API Access' };
+    const names: Record<string, string> = { hypervisors: 'Hypervisors', services: 'System Information', flavors: 'Flavors', instances: 'Instances', images: 'Images', key_pairs: 'Key Pairs', volumes: 'Volumes', snapshots: 'Volume Snapshots', networks: 'Networks', security_groups: 'Security Groups', floating_ips: 'Floating IPs', api_access: 'API Access' };
     const seg = p.split('/')[2] ?? '';
     document.title = `${names[seg] ?? 'Overview'} - Stratus Dashboard`;
   }, [p]);
@@ -173,5 +174,9 @@ function Route(props: { path: string; sess: Session }) {
   if ((m = p.match(/^\/project\/security_groups\/([^/]+)$/))) return <SecurityGroupRules id={decodeURIComponent(m[1])} />;
   if (p === '/project/floating_ips') return <FloatingIps />;
   if (p === '/project/api_access') return <ApiAccess sess={props.sess} />;
+  if (p === '/admin/hypervisors') return <Hypervisors />;
+  if (p === '/admin/services') return <SystemInformation />;
+  if (p === '/admin/instances') return <AllInstances />;
+  if (p === '/admin/flavors') return <Flavors />;
   return <div><h1>Page not found</h1><p><Link href="/project/">Go to the Overview</Link></p></div>;
 }
