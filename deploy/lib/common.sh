@@ -63,6 +63,16 @@ pidfile_alive() {
   [[ -r $1 ]] && pid_alive "$(<"$1")"
 }
 
+# local_cloud_running: true when a process of the local cloud in $STRATUS_STATE runs (a pid file
+# under run/ names a live process): CI and the e2e suites then use that cloud as it is.
+local_cloud_running() {
+  local pidfile
+  for pidfile in "$STRATUS_STATE"/run/*.pid; do
+    if pidfile_alive "$pidfile"; then return 0; fi
+  done
+  return 1
+}
+
 # port_open HOST PORT: true when something accepts TCP connections there.
 port_open() {
   (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null

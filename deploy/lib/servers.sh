@@ -21,7 +21,7 @@ server_up() {
   if "server_${name}_running"; then
     # A marker names the process it was written for: one left by a run that died (its server
     # since stopped and started again by someone else) must not let our server_down stop it.
-    if [[ -e $markers/started-$name && $(<"$markers/started-$name") != "$(server_${name}_pid)" ]]; then
+    if [[ -e $markers/started-$name && $(<"$markers/started-$name") != "$("server_${name}_pid")" ]]; then
       rm -f "$markers/started-$name"
     fi
     log "$name: already running (left as it is)"
@@ -43,7 +43,7 @@ server_down() {
     return 0
   fi
   if "server_${name}_running"; then
-    if [[ $(<"$markers/started-$name") == "$(server_${name}_pid)" ]]; then
+    if [[ $(<"$markers/started-$name") == "$("server_${name}_pid")" ]]; then
       "server_${name}_stop"
       log "$name: stopped"
     else
@@ -55,7 +55,7 @@ server_down() {
 
 # pid_in FILE: the first line of a pid file, or nothing.
 pid_in() {
-  [[ -r $1 ]] && head -n 1 "$1" | tr -dc 0-9 || true
+  if [[ -r $1 ]]; then head -n 1 "$1" | tr -dc 0-9; fi
 }
 
 # ---- PostgreSQL: the Debian cluster 15/main, listening on loopback only ----------------------

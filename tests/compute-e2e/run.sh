@@ -10,11 +10,7 @@ source "$root/deploy/lib/common.sh"
 export STRATUS_STATE=${STRATUS_STATE:-/var/lib/stratus}
 [[ $(id -u) -eq 0 ]] || die "compute e2e needs root (libvirt, namespaces, OVS)"
 
-cloud_running=0
-for pidfile in "$STRATUS_STATE"/run/*.pid; do
-  if pidfile_alive "$pidfile"; then cloud_running=1; fi
-done
-if ((cloud_running)); then
+if local_cloud_running; then
   log "compute-e2e: using the cloud that runs here ($STRATUS_STATE)"
   exec bash "$root/tests/compute-e2e/scenario.sh"
 fi

@@ -30,11 +30,7 @@ journey() {
     node "$here/journey.mjs"
 }
 
-cloud_running=0
-for pidfile in "$STRATUS_STATE"/run/*.pid; do
-  if pidfile_alive "$pidfile"; then cloud_running=1; fi
-done
-if ((cloud_running)); then
+if local_cloud_running; then
   log "dashboard-e2e: using the cloud that runs here ($STRATUS_STATE)"
   journey
   exit
