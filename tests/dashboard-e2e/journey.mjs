@@ -644,7 +644,29 @@ async function main() {
         await go(page, '/admin/flavors');
         await page.locator(`[data-testid="flavor-row"][data-name="${FLAVOR || 'm1.tiny'}"]`).waitFor();
         await shot(page, 'admin-flavors');
-        log(`     hypervisors up: ${hosts.join(', ')}`);
+        // Quotas: demo's server-group limit changed and put back, read through compute itself.
+        await go(page, '/admin/quotas');
+        const demoId = await page.locator('[data-testid="quota-project"] option', { hasText: PROJECT || USER }).first().getAttribute('value');
+        await page.getByTestId('quota-project').selectOption(demoId);
+        const card = page.getByTestId('quota-card-compute');
+        const field = card.locator('#q-compute-server_groups');
+        await field.waitFor();
+        const before = await field.inputValue();
+        const setLimit = async (v) => {
+          await field.fill(v);
+          await card.getByRole('button', { name: 'Save' }).click();
+          const end = Date.now() + 15000;
+          for (;;) {
+            const q = await api(page, 'POST', '/api/rpc/compute/GetQuota', { project: demoId });
+            if (String(q.json?.limits?.server_groups) === v) return;
+            if (Date.now() > end) fail(`demo's server_groups quota is ${q.json?.limits?.server_groups} after saving ${v}`);
+            await page.waitForTimeout(300);
+          }
+        };
+        await setLimit(String(Number(before) + 7));
+        await shot(page, 'admin-quotas');
+        await setLimit(before);
+        log(`     hypervisors up: ${hosts.join(', ')}; demo's server_groups quota ${before} -> ${Number(before) + 7} -> ${before}`);
         await page.getByTestId('logout').click();
         await page.locator('[data-testid="login-page"]').waitFor();
       });

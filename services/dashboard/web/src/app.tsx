@@ -7,7 +7,7 @@ import { InstanceDetail } from './pages/detail';
 import { KeyPairs, SecurityGroups, SecurityGroupRules, FloatingIps, ApiAccess } from './pages/access';
 import { Volumes, VolumeSnapshots } from './pages/volumes';
 import { Overview, Images, ImageDetail, Networks } from './pages/misc';
-import { ADMIN_NAV, AllInstances, Flavors, Hypervisors, SystemInformation } from './pages/admin';
+import { ADMIN_NAV, AllInstances, Flavors, Hypervisors, Quotas, SystemInformation } from './pages/admin';
 
 const EXPIRED = 'Your session expired, please log in again.';
 
@@ -157,7 +157,7 @@ function Route(props: { path: string; sess: Session }) {
   const p = props.path.replace(/\/+$/, '') || '/';
   let m: RegExpMatchArray | null;
   useEffect(() => {
-    const names: Record<string, string> = { hypervisors: 'Hypervisors', services: 'System Information', flavors: 'Flavors', instances: 'Instances', images: 'Images', key_pairs: 'Key Pairs', volumes: 'Volumes', snapshots: 'Volume Snapshots', networks: 'Networks', security_groups: 'Security Groups', floating_ips: 'Floating IPs', api_access: 'API Access' };
+    const names: Record<string, string> = { hypervisors: 'Hypervisors', services: 'System Information', flavors: 'Flavors', quotas: 'Quotas', instances: 'Instances', images: 'Images', key_pairs: 'Key Pairs', volumes: 'Volumes', snapshots: 'Volume Snapshots', networks: 'Networks', security_groups: 'Security Groups', floating_ips: 'Floating IPs', api_access: 'API Access' };
     const seg = p.split('/')[2] ?? '';
     document.title = `${names[seg] ?? 'Overview'} - Stratus Dashboard`;
   }, [p]);
@@ -178,5 +178,6 @@ function Route(props: { path: string; sess: Session }) {
   if (p === '/admin/services') return <SystemInformation />;
   if (p === '/admin/instances') return <AllInstances />;
   if (p === '/admin/flavors') return <Flavors />;
+  if (p === '/admin/quotas') return <Quotas />;
   return <div><h1>Page not found</h1><p><Link href="/project/">Go to the Overview</Link></p></div>;
 }

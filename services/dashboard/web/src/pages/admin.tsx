@@ -2,7 +2,8 @@
 // Hypervisors, System Information, every project's Instances, and Flavors. The services check
 // the role again on every call; a member who types these URLs gets their PERMISSION_DENIED.
 import { useState } from 'preact/hooks';
-import { listAll, rpc } from '../api';
+import { listAll, rpc, session as sessionApi } from '../api';
+import type { Service } from '../api';
 import type { Flavor, Server } from '../types';
 import { act, confirmAction, Empty, FormModal, Loading, PageHead, StatusBadge, toast, useData } from '../ui';
 import { age, dateTime, enumLabel, mib } from '../util';
@@ -141,6 +142,65 @@ function CreateFlavor(props: { onClose: () => void; onDone: () => void }) {
   );
 }
 
+// Each service keeps its own quotas; the page edits them side by side (-1: unlimited).
+const QUOTA_SERVICES: { service: Service; title: string; items: [string, string][] }[] = [
+  { service: 'compute', title: 'Compute', items: [['Instances', 'instances'], ['VCPUs', 'cores'], ['RAM (MiB)', 'ram_mib'], ['Key Pairs', 'key_pairs'], ['Server Groups', 'server_groups']] },
+  { service: 'block-storage', title: 'Volume', items: [['Volumes', 'volumes'], ['Volume Snapshots', 'snapshots'], ['Volume Storage (GiB)', 'gigabytes']] },
+  { service: 'network', title: 'Network', items: [['Floating IPs', 'floating_ips'], ['Security Groups', 'security_groups'], ['Security Group Rules', 'security_group_rules'], ['Networks', 'networks'], ['Subnets', 'subnets'], ['Ports', 'ports']] },
+];
+
+export function Quotas() {
+  const projects = useData(() => sessionApi.projects().then((r) => r.projects ?? []), [], 0);
+  const [project, setProject] = useState('');
+  const chosen = project || projects.data?.[0]?.id || '';
+  const quotas = useData(async () => (chosen ? Promise.all(QUOTA_SERVICES.map((q) => rpc<any>(q.service, 'GetQuota', { project: chosen }))) : []), [chosen], 0);
+  return (
+    <section data-testid="admin-quotas-page">
+      <PageHead title="Quotas">
+        <label class="filter"><span class="sr-only">Project</span>
+          <select aria-label="Project" data-testid="quota-project" value={chosen} onChange={(e) => setProject(e.currentTarget.value)}>
+            {(projects.data ?? []).map((p) => <option key={p.id} value={p.id}>{p.name}</option>)}
+          </select></label>
+      </PageHead>
+      {!quotas.data || !projects.data ? <Loading error={quotas.error || projects.error} /> : (
+        <div class="grid3">
+          {QUOTA_SERVICES.map((q, i) => <QuotaCard key={q.service + chosen} spec={q} project={chosen} quota={quotas.data![i]} onSaved={quotas.reload} />)}
+        </div>
+      )}
+    </section>
+  );
+}
+
+function QuotaCard(props: { spec: (typeof QUOTA_SERVICES)[number]; project: string; quota: any; onSaved: () => void }) {
+  const [values, setValues] = useState<Record<string, string>>(() =>
+    Object.fromEntries(props.spec.items.map(([, k]) => [k, String(props.quota?.limits?.[k] ?? -1)])));
+  const [err, setErr] = useState('');
+  const save = async (e: Event) => {
+    e.preventDefault();
+    const bad = props.spec.items.find(([, k]) => !/^-?\d+$/.test(values[k]) || +values[k] < -1);
+    if (bad) { setErr(`${bad[0]}: a whole number, or -1 for unlimited.`); return; }
+    setErr('');
+    const body: Record<string, unknown> = { project: props.project };
+    for (const [, k] of props.spec.items) body[k] = +values[k];
+    act(rpc(props.spec.service, 'SetQuota', body), `${props.spec.title} quotas saved`, props.onSaved);
+  };
+  return (
+    <form class="card" onSubmit={save} data-testid={`quota-card-${props.spec.service}`}>
+      <h2>{props.spec.title}</h2>
+      {props.spec.items.map(([label, k]) => (
+        <div key={k} class="quota-row">
+          <label for={`q-${props.spec.service}-${k}`}>{label}</label>
+          <span class="muted small">in use {props.quota?.in_use?.[k] ?? 0}</span>
+          <input id={`q-${props.spec.service}-${k}`} type="number" min={-1} value={values[k]} onInput={(e) => setValues({ ...values, [k]: e.currentTarget.value })} />
+        </div>
+      ))}
+      {err && <p class="form-error" role="alert">{err}</p>}
+      <button type="submit" class="primary">Save</button>
+    </form>
+  );
+}
+
 export const ADMIN_NAV: [string, string][] = [
   ['/admin/hypervisors', 'Hypervisors'], ['/admin/services', 'System Information'], ['/admin/instances', 'Instances'], ['/admin/flavors', 'Flavors'],
+  ['/admin/quotas', 'Quotas'],
 ];
