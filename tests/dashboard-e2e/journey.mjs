@@ -20,7 +20,7 @@
 //
 // Prints one line per step with the elapsed seconds; exits 1 with a clear message on failure.
 import { chromium } from 'playwright-core';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
@@ -505,7 +505,7 @@ async function main() {
       await shot(page, 'network-topology');
     });
 
-    await step('the OpenRC file from API Access logs cloudctl in', async () => {
+    await step('the OpenRC file and the cloudctl profile from API Access log cloudctl in', async () => {
       const cloudctl = env.STRATUS_CLOUDCTL || '';
       if (!cloudctl) { log('     skipped: STRATUS_CLOUDCTL is not set'); return; }
       await go(page, '/project/api_access');
@@ -520,6 +520,24 @@ async function main() {
       });
       if (!out.includes(USER)) fail(`cloudctl whoami after sourcing ${download.suggestedFilename()} printed: ${out.slice(0, 300)}`);
       log(`     ${download.suggestedFilename()} + cloudctl whoami: ${out.split('\n').filter(Boolean).slice(-1)[0]?.slice(0, 100)}`);
+      // The profile download, as ~/.config/cloudctl/config of a fresh home: log in with it.
+      const [profile] = await Promise.all([
+        page.waitForEvent('download', { timeout: 30000 }),
+        page.getByRole('button', { name: 'Download cloudctl Profile' }).click(),
+      ]);
+      const home = mkdtempSync(path.join(tmpdir(), 'cloudctl-'));
+      try {
+        mkdirSync(path.join(home, '.config', 'cloudctl'), { recursive: true });
+        writeFileSync(path.join(home, '.config', 'cloudctl', 'config'), readFileSync(await profile.path(), 'utf8'));
+        const section = /^\[([^\]]+)\]$/m.exec(readFileSync(await profile.path(), 'utf8'))?.[1] || '';
+        const who = execFileSync(cloudctl, ['--profile', section, 'whoami'], {
+          encoding: 'utf8', env: { PATH: env.PATH, HOME: home, CLOUD_PASSWORD: PASSWORD },
+        });
+        if (!who.includes(USER)) fail(`cloudctl --profile ${section} whoami with ${profile.suggestedFilename()} printed: ${who.slice(0, 300)}`);
+        log(`     ${profile.suggestedFilename()} as ~/.config/cloudctl/config + cloudctl --profile ${section} whoami: ok`);
+      } finally {
+        rmSync(home, { recursive: true, force: true });
+      }
     });
 
     await step('the EC2 credentials from API Access work with Debian\'s aws CLI', async () => {

@@ -361,6 +361,13 @@ export function ApiAccess(props: { sess: Session }) {
     `export CLOUD_ENDPOINT=${identity}`, `export CLOUD_USERNAME=${sess.user_name}`, `export CLOUD_PROJECT=${sess.project_name}`,
     'echo -n "Password for $CLOUD_USERNAME: "', 'read -sr CLOUD_PASSWORD', 'export CLOUD_PASSWORD', 'echo', '',
   ].join('\n'), 'text/x-shellscript');
+  // A cloudctl profile section for ~/.config/cloudctl/config (the password stays out of it:
+  // cloudctl asks, or reads CLOUD_PASSWORD / the credentials file).
+  const profile = () => download(`cloudctl-${sess.project_name}.ini`, [
+    `# cloudctl profile for ${sess.user_name} in project ${sess.project_name}: add it to ~/.config/cloudctl/config,`,
+    `# then: cloudctl --profile ${sess.project_name} login`,
+    `[${sess.project_name}]`, `endpoint = ${identity}`, `username = ${sess.user_name}`, `project = ${sess.project_name}`, '',
+  ].join('\n'), 'text/plain');
   // EC2 credentials, as Horizon's "Download EC2 Credentials": a new access key of this user in
   // this project (its secret is shown only now), for the aws CLI and boto3 against the EC2 front.
   const ec2 = data?.find((e) => e.service === 'ec2')?.url ?? '';
@@ -387,6 +394,7 @@ export function ApiAccess(props: { sess: Session }) {
   return (
     <section data-testid="api-access-page">
       <PageHead title="API Access">
+        <button type="button" onClick={profile} disabled={!data}>Download cloudctl Profile</button>
         <button type="button" onClick={openrc} disabled={!data}>Download OpenRC File</button>
         <button type="button" onClick={ec2rc} disabled={!data || !ec2 || ec2Busy}>Download EC2 Credentials</button>
       </PageHead>
