@@ -5,6 +5,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <grpcpp/grpcpp.h>
 
@@ -35,6 +36,24 @@ Response call(const Backends& backends, Stub& stub,
   Response response;
   rpc::check((stub.*method)(&context, request, &response), what);
   return response;
+}
+
+// Every item of a paged List call (page_size / page_token / next_page_token), page by page:
+//   call_all_pages(b, *b.compute, &Compute::Stub::ListServers, request, &ListServersResponse::servers, token, "...")
+template <typename Stub, typename Request, typename Response, typename Item>
+std::vector<Item> call_all_pages(const Backends& backends, Stub& stub,
+                                 grpc::Status (Stub::*method)(grpc::ClientContext*, const Request&, Response*),
+                                 Request request,
+                                 const google::protobuf::RepeatedPtrField<Item>& (Response::*items)() const,
+                                 const std::string& token, std::string_view what) {
+  std::vector<Item> out;
+  request.set_page_size(1000);
+  do {
+    auto page = call(backends, stub, method, request, token, what);
+    out.insert(out.end(), (page.*items)().begin(), (page.*items)().end());
+    request.set_page_token(page.next_page_token());
+  } while (!request.page_token().empty());
+  return out;
 }
 
 }  // namespace stratus::ec2

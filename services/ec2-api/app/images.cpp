@@ -73,14 +73,8 @@ void Actions::describe_images(const ActionContext& c) const {
         }
       }
     } else {
-      img::ListImagesRequest request;
-      request.set_page_size(1000);
-      do {
-        auto page = call(backends_, *backends_.images, &img::Images::Stub::ListImages, request, c.requester.token,
-                         "listing images");
-        images.insert(images.end(), page.images().begin(), page.images().end());
-        request.set_page_token(page.next_page_token());
-      } while (!request.page_token().empty());
+      images = call_all_pages(backends_, *backends_.images, &img::Images::Stub::ListImages, img::ListImagesRequest(),
+                              &img::ListImagesResponse::images, c.requester.token, "listing images");
     }
   } catch (const Error& e) {
     throw from_service_error(e, kImage);

@@ -203,16 +203,10 @@ std::vector<Listed> in_listing_order(const std::vector<v1::Server>& servers) {
 }
 
 std::vector<v1::Server> list_all(const Backends& b, const std::string& token, v1::VmState state) {
-  std::vector<v1::Server> out;
   v1::ListServersRequest request;
-  request.set_page_size(1000);
   request.set_vm_state(state);
-  do {
-    auto page = call(b, *b.compute, &v1::Compute::Stub::ListServers, request, token, "listing servers");
-    out.insert(out.end(), page.servers().begin(), page.servers().end());
-    request.set_page_token(page.next_page_token());
-  } while (!request.page_token().empty());
-  return out;
+  return call_all_pages(b, *b.compute, &v1::Compute::Stub::ListServers, request, &v1::ListServersResponse::servers,
+                        token, "listing servers");
 }
 
 // The caller's instances: those named, or every live one and those terminated lately.

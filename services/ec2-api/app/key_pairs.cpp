@@ -32,15 +32,8 @@ void key_fields(pugi::xml_node node, const v1::KeyPair& k) {
 }
 
 std::vector<v1::KeyPair> all_key_pairs(const Backends& b, const std::string& token) {
-  std::vector<v1::KeyPair> out;
-  v1::ListKeyPairsRequest request;
-  request.set_page_size(1000);
-  do {
-    auto page = call(b, *b.compute, &v1::Compute::Stub::ListKeyPairs, request, token, "listing key pairs");
-    out.insert(out.end(), page.key_pairs().begin(), page.key_pairs().end());
-    request.set_page_token(page.next_page_token());
-  } while (!request.page_token().empty());
-  return out;
+  return call_all_pages(b, *b.compute, &v1::Compute::Stub::ListKeyPairs, v1::ListKeyPairsRequest(),
+                        &v1::ListKeyPairsResponse::key_pairs, token, "listing key pairs");
 }
 
 std::string decode_public_key(const std::string& material) {

@@ -57,19 +57,12 @@ void snapshot_fields(pugi::xml_node node, const bs::Snapshot& s, const SnapshotF
 }
 
 std::vector<bs::Snapshot> list_snapshots(const Backends& b, const std::string& token) {
-  std::vector<bs::Snapshot> out;
-  bs::ListSnapshotsRequest request;
-  request.set_page_size(1000);
   try {
-    do {
-      auto page = call(b, *b.block_storage, &bs::BlockStorage::Stub::ListSnapshots, request, token, "listing snapshots");
-      out.insert(out.end(), page.snapshots().begin(), page.snapshots().end());
-      request.set_page_token(page.next_page_token());
-    } while (!request.page_token().empty());
+    return call_all_pages(b, *b.block_storage, &bs::BlockStorage::Stub::ListSnapshots, bs::ListSnapshotsRequest(),
+                          &bs::ListSnapshotsResponse::snapshots, token, "listing snapshots");
   } catch (const Error& e) {
     throw from_service_error(e, kSnapshot);
   }
-  return out;
 }
 
 }  // namespace

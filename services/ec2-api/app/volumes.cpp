@@ -43,19 +43,12 @@ std::string not_found_message(const char* noun, const std::vector<std::string>& 
 }
 
 std::vector<bs::Volume> list_volumes(const Backends& b, const std::string& token) {
-  std::vector<bs::Volume> out;
-  bs::ListVolumesRequest request;
-  request.set_page_size(1000);
   try {
-    do {
-      auto page = call(b, *b.block_storage, &bs::BlockStorage::Stub::ListVolumes, request, token, "listing volumes");
-      out.insert(out.end(), page.volumes().begin(), page.volumes().end());
-      request.set_page_token(page.next_page_token());
-    } while (!request.page_token().empty());
+    return call_all_pages(b, *b.block_storage, &bs::BlockStorage::Stub::ListVolumes, bs::ListVolumesRequest(),
+                          &bs::ListVolumesResponse::volumes, token, "listing volumes");
   } catch (const Error& e) {
     throw from_service_error(e, kVolume);
   }
-  return out;
 }
 
 // Compute's attachments of the instances these volumes are on, by volume id: the device is
